@@ -1,0 +1,114 @@
+"""The pytest face of the grader: `pytest grader [--submission PATH] [--grader-json PATH]`.
+
+Each rubric item is one test. The first test of an area runs that area's probes
+on the submission (and on the reference) once; every item of the area is then
+judged from those facts. At the end of the run this plugin prints the grade
+table and, when asked, writes Gradescope's results.json. Tracebacks of the
+grader itself and TensorFlow's log noise are kept off the student's screen:
+the table says everything a student needs.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.quiet import quiet_tensorflow
+
+quiet_tensorflow()  # before anything imports TensorFlow
+
+from grader.grading import DEFAULT_SUBMISSION, Grade, probe_area, reference_facts  # noqa: E402
+from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
+from grader.rubric import load_rubric  # noqa: E402
+from grader.verdicts import judge_item, notes_for  # noqa: E402
+
+SESSION_KEY = pytest.StashKey["GradingSession"]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("grader", "grading a submission of the cats-vs-dogs assignment")
+    group.addoption(
+        "--submission",
+        metavar="PATH",
+        default=None,
+        help="folder to grade: one holding assignment/ or data.py, model.py, callbacks.py, "
+        "train.py (default: ./assignment)",
+    )
+    group.addoption(
+        "--grader-json",
+        metavar="PATH",
+        default=None,
+        help="also write the grade to PATH in Gradescope's results.json format",
+    )
+
+
+def pytest_configure(config):
+    path = config.getoption("--submission") or DEFAULT_SUBMISSION
+    try:
+        submission = Submission(path)
+    except SubmissionNotFound as error:
+        raise pytest.UsageError(f"--submission: {error}") from None
+    config.stash[SESSION_KEY] = GradingSession(submission)
+    # The grade table carries expected / found / hint for every lost point: pytest's own
+    # tracebacks and captured TensorFlow logs would only bury it.
+    if config.option.tbstyle == "auto":
+        config.option.tbstyle = "no"
+    config.option.showcapture = "no"
+    if config.option.reportchars == "fE":  # pytest's default: the table lists the failures
+        config.option.reportchars = "E"
+
+
+class GradingSession:
+    """The facts of each area, computed once, and the verdicts of the items that ran."""
+
+    def __init__(self, submission: Submission):
+        self.submission = submission
+        self.rubric = load_rubric()
+        self.grade = Grade()
+        self.started = time.monotonic()
+        self._facts: dict[str, object] = {}
+
+    def facts(self, area: str, scratch: Path):
+        if area not in self._facts:
+            facts = probe_area(area, self.submission, scratch)
+            self._facts[area] = facts
+            self.grade.notes.extend(notes_for(area, facts, reference_facts(area)))
+        return self._facts[area]
+
+    def check(self, item_id: str, scratch: Path) -> None:
+        item = self.rubric.item(item_id)
+        result = judge_item(item, self.facts(item.area, scratch), reference_facts(item.area))
+        self.grade.items.append(result)
+        if not result.passed:
+            pytest.fail(f"{result.found}\n{result.feedback()}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def grading(request, tmp_path_factory) -> tuple[GradingSession, Path]:
+    return request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
+
+
+def rubric_items(area: str):
+    """Parametrize a test over the ids of an area's rubric items."""
+    ids = [item.id for item in load_rubric().in_area(area)]
+    return pytest.mark.parametrize("item_id", ids, ids=ids)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    grading = session.config.stash.get(SESSION_KEY, None)
+    path = session.config.getoption("--grader-json")
+    if grading is not None and path:
+        from grader.report.results_json import write_results_json
+
+        write_results_json(grading.grade, path, time.monotonic() - grading.started)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    grading = config.stash.get(SESSION_KEY, None)
+    if grading is None or not grading.grade.items:
+        return
+    from grader.report.table import render_grade_table
+
+    width = min(terminalreporter._tw.fullwidth, 120)
+    terminalreporter.write(render_grade_table(grading.grade, width=width, color=terminalreporter.hasmarkup))

@@ -1,0 +1,113 @@
+"""Facts: what the probes saw student code do, as plain data.
+
+Facts are small frozen dataclasses that round-trip through JSON, so that later
+they can cross the sandbox boundary and be stored in a profile. They record
+what happened and never decide a grade; that is the verdicts' job.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Student code that could not run: why, in one line, and where, in their own frames."""
+
+    kind: str  # "not_implemented" | "import_error" | "raised" | "exited" | "missing"
+    summary: str  # e.g. "ValueError: ReduceLROnPlateau does not support a factor >= 1.0."
+    traceback: str = ""  # only frames in the student's files, paths relative to the submission
+    where: str = ""  # "make_callbacks()", "callbacks.py", ...
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.kind == "not_implemented"
+
+    def explain(self) -> str:
+        """The sentence a student reads first."""
+        if self.kind == "not_implemented":
+            return f"{self.where} is not implemented yet (it still raises NotImplementedError)."
+        if self.kind == "missing":
+            return f"{self.where} was not found: {self.summary}"
+        if self.kind == "import_error":
+            return f"{self.where} could not be imported: {self.summary}"
+        if self.kind == "exited":
+            return f"{self.where} called sys.exit() ({self.summary}); graded code must return, not exit."
+        return f"{self.where} raised {self.summary}"
+
+
+@dataclass(frozen=True)
+class CallbackFacts:
+    """One callback object returned by make_callbacks, read from its attributes."""
+
+    kind: str | None  # "ModelCheckpoint" | "EarlyStopping" | "ReduceLROnPlateau" | None (other)
+    class_name: str
+    monitor: str | None = None
+    mode: str | None = None
+    # The direction Keras itself resolves ("min"/"max") once the callback is attached to a
+    # model compiled as the assignment asks (loss + "accuracy"); None when Keras cannot tell.
+    direction: str | None = None
+    direction_problem: str | None = None
+    # The same, attached to the student's own model (None when it does not build).
+    direction_on_own_model: str | None = None
+    direction_problem_on_own_model: str | None = None
+    patience: int | None = None
+    factor: float | None = None
+    min_delta: float | None = None
+    save_best_only: bool | None = None
+    save_weights_only: bool | None = None
+    filepath: str | None = None
+    restore_best_weights: bool | None = None
+
+
+@dataclass(frozen=True)
+class CallbacksFacts:
+    """What make_callbacks returned, called once with a grader path and once with its default."""
+
+    given_checkpoint_path: str
+    failure: Failure | None = None
+    returned_type: str | None = None
+    callbacks: tuple[CallbackFacts, ...] = ()
+    default_checkpoint_path: str | None = None
+    default_failure: Failure | None = None
+    # Metric names the student's compiled model logs during fit ("loss", "val_accuracy", ...).
+    model_logs: tuple[str, ...] | None = None
+    model_failure: Failure | None = None
+
+    def of_kind(self, kind: str) -> list[CallbackFacts]:
+        return [cb for cb in self.callbacks if cb.kind == kind]
+
+
+def to_json(facts) -> str:
+    return json.dumps(dataclasses.asdict(facts), indent=2, sort_keys=True)
+
+
+def from_dict(cls, data):
+    """Rebuild a facts dataclass (and the dataclasses nested in it) from plain data."""
+    if data is None:
+        return None
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        values[f.name] = _revive(hints[f.name], data[f.name])
+    return cls(**values)
+
+
+def _revive(hint, value):
+    if value is None:
+        return None
+    for arg in typing.get_args(hint) or (hint,):
+        if dataclasses.is_dataclass(arg):
+            return from_dict(arg, value)
+        if typing.get_origin(arg) is tuple:
+            (inner, _ellipsis) = typing.get_args(arg)
+            return tuple(_revive(inner, v) for v in value)
+    return value
+
+
+def from_json(cls, text: str):
+    return from_dict(cls, json.loads(text))

@@ -1,0 +1,78 @@
+"""Grading one submission: run the probes for each rubric area, then the verdicts.
+
+In student mode (pytest grader) both steps run in one process; the same two
+functions, `probe_area` and `judge_area`, are what batch mode will split across
+the sandbox boundary.
+"""
+from __future__ import annotations
+
+import functools
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.quiet import quiet_tensorflow, seed_everything
+from grader.rubric import Rubric, load_rubric
+from grader.verdicts import ItemResult, judge_area
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = REPOSITORY / "reference"
+DEFAULT_SUBMISSION = REPOSITORY / "assignment"
+AREAS = ("callbacks",)
+
+
+def probe_area(area: str, submission, scratch: Path):
+    """Facts about one rubric area of a loaded submission."""
+    quiet_tensorflow()
+    seed_everything()
+    if area == "callbacks":
+        from grader.probes.callbacks import probe_callbacks
+
+        return probe_callbacks(submission, scratch)
+    raise ValueError(f"no probe for rubric area {area!r}")
+
+
+@functools.lru_cache(maxsize=None)
+def reference_facts(area: str):
+    """The reference solution's facts for an area: where every expected value comes from."""
+    from grader.probes.student_code import Submission
+
+    with tempfile.TemporaryDirectory(prefix="grader-reference-") as scratch:
+        return probe_area(area, Submission(REFERENCE_DIR), Path(scratch))
+
+
+@dataclass
+class Grade:
+    """The verdicts on one submission, in rubric order, plus advisory notes."""
+
+    items: list[ItemResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return sum(item.points for item in self.items)
+
+    @property
+    def max_score(self) -> float:
+        return sum(item.max_points for item in self.items)
+
+    def add(self, items: list[ItemResult], notes: list[str]):
+        self.items.extend(items)
+        self.notes.extend(notes)
+
+    def lost(self) -> set[str]:
+        return {item.id for item in self.items if not item.passed}
+
+
+def grade_submission(path, areas=AREAS, rubric: Rubric | None = None) -> Grade:
+    """Probe and judge a submission folder in this process (student mode, and the tests)."""
+    from grader.probes.student_code import Submission
+
+    rubric = rubric or load_rubric()
+    submission = Submission(path)
+    grade = Grade()
+    with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
+        for area in areas:
+            facts = probe_area(area, submission, Path(scratch))
+            grade.add(*judge_area(rubric, area, facts, reference_facts(area)))
+    return grade

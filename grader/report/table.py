@@ -1,0 +1,61 @@
+"""The grade table printed at the end of `pytest grader`: points per item, feedback, total."""
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from grader.grading import Grade
+from grader.report.results_json import _number
+
+
+def _points(item) -> Text:
+    return Text(f"{_number(item.points)} / {_number(item.max_points)}",
+                style="green" if item.passed else "bold red")
+
+
+def _lost_groups(grade: Grade) -> list[list]:
+    """Lost items, those sharing one cause (same found, detail and hint) grouped together."""
+    groups: dict[tuple, list] = {}
+    for item in grade.items:
+        if not item.passed:
+            groups.setdefault((item.found, item.detail, item.hint), []).append(item)
+    return list(groups.values())
+
+
+def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> str:
+    """One row per item, then the feedback of each item that lost points, then the total."""
+    table = Table(title="Grade", title_justify="left", expand=False, pad_edge=False)
+    table.add_column("#", no_wrap=True)
+    table.add_column("Item", no_wrap=True)
+    table.add_column("What earns the points")
+    table.add_column("Points", justify="right", no_wrap=True)
+    for item in grade.items:
+        table.add_row(item.number, item.id, item.description, _points(item))
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
+                      highlight=False, emoji=False)
+    console.print(table)
+    groups = _lost_groups(grade)
+    if groups:
+        console.print(Text("Where the points went", style="bold"))
+    for items in groups:
+        first = items[0]
+        if len(items) == 1:
+            console.print(Text(f"{first.number} {first.id}  ", style="bold") + _points(first))
+            console.print(Padding(Text(first.feedback()), (0, 0, 1, 4)))
+            continue
+        # One cause (an unfinished or crashing function) costing several items: say it once.
+        lost = sum(item.max_points for item in items)
+        names = f"{len(items)} items ({', '.join(item.number for item in items)})"
+        console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {_number(lost)}", style="bold red"))
+        body = [f"Found:    {first.found}"] + ([first.detail] if first.detail else []) + [f"Hint:     {first.hint}"]
+        console.print(Padding(Text("\n".join(body)), (0, 0, 1, 4)))
+    for note in grade.notes:
+        console.print(Text("Note: ", style="bold yellow") + Text(note))
+    total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
+    console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
+    return buffer.getvalue()

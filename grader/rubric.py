@@ -1,0 +1,78 @@
+"""The rubric file as data: items, their points and hints, grouped by area."""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
+VISIBILITIES = ("visible", "hidden")
+
+
+@dataclass(frozen=True)
+class RubricItem:
+    id: str
+    area: str
+    points: float
+    description: str
+    hint: str
+    visibility: str = "visible"
+    number: str = ""  # "1.3": area number, then position in the area
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    number: int
+
+
+@dataclass(frozen=True)
+class Rubric:
+    title: str
+    areas: tuple[Area, ...]
+    items: tuple[RubricItem, ...]
+
+    def item(self, item_id: str) -> RubricItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"no rubric item {item_id!r} in the rubric")
+
+    def in_area(self, area: str) -> tuple[RubricItem, ...]:
+        return tuple(item for item in self.items if item.area == area)
+
+    @property
+    def max_points(self) -> float:
+        return sum(item.points for item in self.items)
+
+
+class RubricError(ValueError):
+    """The rubric file is malformed; the message says where."""
+
+
+def load_rubric(path=RUBRIC_PATH) -> Rubric:
+    data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    areas = tuple(
+        Area(key=key, title=spec["title"], number=int(spec["number"]))
+        for key, spec in data.get("areas", {}).items()
+    )
+    area_numbers = {area.key: area.number for area in areas}
+    position: dict[str, int] = {}
+    items, seen = [], set()
+    for raw in data.get("items", []):
+        missing = {"id", "area", "points", "description", "hint"} - raw.keys()
+        if missing:
+            raise RubricError(f"{path}: item {raw.get('id', '?')} lacks {sorted(missing)}")
+        if raw["id"] in seen:
+            raise RubricError(f"{path}: item {raw['id']} is declared twice")
+        if raw["area"] not in area_numbers:
+            raise RubricError(f"{path}: item {raw['id']} names unknown area {raw['area']!r}")
+        if raw.get("visibility", "visible") not in VISIBILITIES:
+            raise RubricError(f"{path}: item {raw['id']} visibility must be one of {VISIBILITIES}")
+        if not raw["points"] > 0:
+            raise RubricError(f"{path}: item {raw['id']} must be worth more than 0 points")
+        seen.add(raw["id"])
+        position[raw["area"]] = position.get(raw["area"], 0) + 1
+        items.append(RubricItem(number=f"{area_numbers[raw['area']]}.{position[raw['area']]}", **raw))
+    return Rubric(title=data.get("title", "Rubric"), areas=areas, items=tuple(items))

@@ -1,0 +1,116 @@
+"""Verdicts: pure functions that judge a submission's facts against the reference's.
+
+Each rubric item is judged by exactly one verdict, registered here under the item's
+id. A verdict never imports or runs student code; it returns a `Judgement`
+(passed, what was expected, what was found), and `judge_area` turns judgements
+into points with the rubric.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from grader.facts import Failure
+from grader.rubric import Rubric, RubricItem
+
+VERDICTS: dict[str, Callable] = {}
+ADVISORIES: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    passed: bool
+    expected: str = ""
+    found: str = ""
+    detail: str = ""  # e.g. the student's own traceback
+    hint: str | None = None  # replaces the rubric's hint when the situation calls for another
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    id: str
+    number: str
+    area: str
+    description: str
+    points: float
+    max_points: float
+    passed: bool
+    expected: str
+    found: str
+    hint: str
+    detail: str
+    visibility: str
+
+    def feedback(self) -> str:
+        """Expected / found / hint, as a student reads it."""
+        if self.passed:
+            return ""
+        lines = [f"Expected: {self.expected}", f"Found:    {self.found}"]
+        if self.detail:
+            lines.append(self.detail)
+        lines.append(f"Hint:     {self.hint}")
+        return "\n".join(lines)
+
+
+def verdict(item_id: str):
+    """Register the function that judges one rubric item."""
+
+    def register(function):
+        if item_id in VERDICTS:
+            raise ValueError(f"two verdicts for {item_id}")
+        VERDICTS[item_id] = function
+        return function
+
+    return register
+
+
+def advisory(area: str):
+    """Register the function that writes an area's notes (no points, just warnings)."""
+
+    def register(function):
+        ADVISORIES[area] = function
+        return function
+
+    return register
+
+
+def could_not_run(failure: Failure) -> Judgement:
+    """The judgement for an item whose student function is missing, broken or unfinished."""
+    hint = None
+    if failure.kind == "not_implemented":
+        hint = "Follow the TODOs in the function, then run pytest grader again."
+    elif failure.kind == "import_error":
+        hint = "Fix the error shown above so that the file imports; then this item can be graded."
+    return Judgement(passed=False, found=failure.explain(), detail=failure.traceback, hint=hint)
+
+
+def judge_item(item: RubricItem, student, reference) -> ItemResult:
+    judgement = VERDICTS[item.id](student, reference)
+    return ItemResult(
+        id=item.id,
+        number=item.number,
+        area=item.area,
+        description=item.description,
+        points=item.points if judgement.passed else 0.0,
+        max_points=item.points,
+        passed=judgement.passed,
+        expected=judgement.expected or item.description,
+        found=judgement.found,
+        hint=judgement.hint or item.hint,
+        detail=judgement.detail,
+        visibility=item.visibility,
+    )
+
+
+def notes_for(area: str, student, reference) -> list[str]:
+    """Advisory notes on an area: likely mistakes that cost no points."""
+    return ADVISORIES[area](student, reference) if area in ADVISORIES else []
+
+
+def judge_area(rubric: Rubric, area: str, student, reference) -> tuple[list[ItemResult], list[str]]:
+    results = [judge_item(item, student, reference) for item in rubric.in_area(area)]
+    return results, notes_for(area, student, reference)
+
+
+# Importing the verdict modules registers their verdicts.
+from grader.verdicts import callbacks as _callbacks  # noqa: E402,F401
