@@ -58,4 +58,5 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         console.print(Text("Note: ", style="bold yellow") + Text(note))
     total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
     console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
-    return buffer.getvalue()
+    # rich pads every line to the full width; trailing blanks only get in the way.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -75,12 +75,19 @@ def advisory(area: str):
 
 
 def could_not_run(failure: Failure) -> Judgement:
-    """The judgement for an item whose student function is missing, broken or unfinished."""
-    hint = None
-    if failure.kind == "not_implemented":
-        hint = "Follow the TODOs in the function, then run pytest grader again."
-    elif failure.kind == "import_error":
-        hint = "Fix the error shown above so that the file imports; then this item can be graded."
+    """The judgement for an item whose student function is missing, broken or unfinished.
+
+    Every item blocked by the same failure gets the same found/detail/hint, so that
+    reports can say it once.
+    """
+    hints = {
+        "not_implemented": "Follow the TODOs in the function, then run pytest grader again.",
+        "import_error": "Fix the error shown above so that the file imports; then this item can be graded.",
+        "exited": "Remove the sys.exit()/exit() call: the grader imports your files and calls your functions.",
+        "missing": "Keep the file and function names that the assignment gives.",
+    }
+    hint = hints.get(failure.kind, "Fix the error shown above (your line is the last one listed); "
+                                   "then this item can be graded.")
     return Judgement(passed=False, found=failure.explain(), detail=failure.traceback, hint=hint)
 
 

@@ -53,9 +53,7 @@ def verdict_callback_types(student: CallbacksFacts, reference: CallbacksFacts) -
     if all(count == 1 for count in counts.values()):
         return Judgement(True, expected)
     listed = ", ".join(cb.class_name for cb in student.callbacks) or "nothing"
-    wrong = [
-        f"{count} {kind}" for kind, count in counts.items() if count != 1
-    ]
+    wrong = [f"no {kind}" if count == 0 else f"{count} of {kind}" for kind, count in counts.items() if count != 1]
     return Judgement(False, expected, f"[{listed}]: {', '.join(wrong)}")
 
 

@@ -1,0 +1,12 @@
+"""Mistake: ReduceLROnPlateau waits 10 epochs, longer than EarlyStopping's 5."""
+import keras
+
+CHECKPOINT_PATH = "best_cat_dog_model.keras"
+
+
+def make_callbacks(checkpoint_path=CHECKPOINT_PATH):
+    return [
+        keras.callbacks.ModelCheckpoint(checkpoint_path, monitor="val_accuracy", mode="max", save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor="val_loss", mode="min", patience=5),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", mode="min", patience=10, factor=0.5),
+    ]

@@ -1,0 +1,82 @@
+"""`pytest grader` end to end, in a subprocess, as a student or CI runs it."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPOSITORY
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+TENSORFLOW_NOISE = ("oneDNN", "cudart", "absl::InitializeLog", "cpu_feature_guard", "I0000")
+
+
+def run_grader(*args, cwd=REPOSITORY):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "grader", "-p", "no:cacheprovider", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=500,
+    )
+
+
+def test_reference_gets_full_marks_and_results_json(tmp_path):
+    results = tmp_path / "results.json"
+    run = run_grader("--submission", "reference", "--grader-json", str(results))
+    assert run.returncode == 0, run.stdout + run.stderr
+    data = json.loads(results.read_text())
+    assert data["score"] == data["max_score"] > 0
+    assert all(test["status"] == "passed" for test in data["tests"])
+    assert f"Total: {data['max_score']} / {data['max_score']} points" in run.stdout
+
+
+def test_untouched_stubs_score_zero_without_traceback_or_noise(tmp_path):
+    results = tmp_path / "results.json"
+    run = run_grader("--grader-json", str(results))  # the default: ./assignment, the stubs
+    assert run.returncode == 1
+    data = json.loads(results.read_text())
+    assert data["score"] == 0 and data["max_score"] > 0
+    assert "not implemented yet" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    assert not [noise for noise in TENSORFLOW_NOISE if noise in run.stdout + run.stderr]
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    assert lines[-2].startswith("Total: 0 /")  # the total last, then only pytest's count
+
+
+def test_broken_import_is_reported_and_the_run_completes(tmp_path, submission_path):
+    results = tmp_path / "results.json"
+    run = run_grader("--submission", str(submission_path("broken_syntax_error")), "--grader-json", str(results))
+    assert run.returncode == 1
+    assert "callbacks.py could not be imported: SyntaxError" in run.stdout
+    assert json.loads(results.read_text())["score"] == 0
+
+
+def test_partly_wrong_submission_scores_the_rest(tmp_path, submission_path):
+    results = tmp_path / "results.json"
+    run = run_grader("--submission", str(submission_path("mistake_val_acc")), "--grader-json", str(results),
+                     "--junitxml", str(tmp_path / "junit.xml"))
+    data = json.loads(results.read_text())
+    failed = [test["name"].split(":")[0] for test in data["tests"] if test["status"] == "failed"]
+    assert failed == ["checkpoint.monitor"]
+    assert data["score"] == data["max_score"] - 2
+    assert (tmp_path / "junit.xml").read_text().count("<failure") == 1
+
+
+def test_unknown_submission_path_is_a_clear_usage_error(tmp_path):
+    run = run_grader("--submission", str(tmp_path / "nowhere"))
+    assert run.returncode == 4
+    assert "--submission:" in run.stderr and "is not a folder" in run.stderr
+
+
+def test_grader_command_grades_a_folder(tmp_path):
+    results = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "grader", "grade", "reference", "--grader-json", str(results)],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=500,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    data = json.loads(results.read_text())
+    assert data["score"] == data["max_score"]
