@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import types
 import typing
 from dataclasses import dataclass
 
@@ -100,7 +101,8 @@ def from_dict(cls, data):
 def _revive(hint, value):
     if value is None:
         return None
-    for arg in typing.get_args(hint) or (hint,):
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+    for arg in options:
         if dataclasses.is_dataclass(arg):
             return from_dict(arg, value)
         if typing.get_origin(arg) is tuple:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.machinery
 import importlib.util
 import itertools
 import sys
@@ -112,11 +113,13 @@ class Submission:
     def _ensure_package(self):
         if self._package is None:
             init = self.root / "__init__.py"
-            spec = importlib.util.spec_from_file_location(
-                self.package_name,
-                init if init.is_file() else None,
-                submodule_search_locations=[str(self.root)],
-            )
+            if init.is_file():
+                spec = importlib.util.spec_from_file_location(
+                    self.package_name, init, submodule_search_locations=[str(self.root)]
+                )
+            else:  # four loose modules: a package with no __init__ of its own
+                spec = importlib.machinery.ModuleSpec(self.package_name, None, is_package=True)
+                spec.submodule_search_locations = [str(self.root)]
             package = importlib.util.module_from_spec(spec)
             sys.modules[self.package_name] = package
             if init.is_file():

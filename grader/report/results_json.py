@@ -22,6 +22,7 @@ def results_dict(grade: Grade, execution_time: float) -> dict:
         "max_score": _number(grade.max_score),
         "execution_time": int(round(execution_time)),
         "output": "\n".join(output),
+        "output_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": [

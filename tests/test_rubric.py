@@ -1,0 +1,40 @@
+"""The rubric file: well formed, and every item judged by exactly one verdict."""
+import pytest
+
+from grader.rubric import RubricError, load_rubric
+from grader.verdicts import VERDICTS
+
+
+def test_every_item_has_one_verdict_and_every_verdict_an_item():
+    rubric = load_rubric()
+    assert {item.id for item in rubric.items} == set(VERDICTS)
+
+
+def test_items_are_numbered_within_their_area():
+    rubric = load_rubric()
+    for area in rubric.areas:
+        numbers = [item.number for item in rubric.in_area(area.key)]
+        assert numbers == [f"{area.number}.{i}" for i in range(1, len(numbers) + 1)]
+
+
+def test_hints_and_descriptions_are_single_friendly_lines():
+    for item in load_rubric().items:
+        assert item.description and item.hint
+        assert "\n" not in item.description + item.hint
+
+
+@pytest.mark.parametrize(
+    "body, complaint",
+    [
+        ('[[items]]\nid="a"\narea="x"\npoints=1\ndescription="d"\n', "lacks ['hint']"),
+        ('[[items]]\nid="a"\narea="nope"\npoints=1\ndescription="d"\nhint="h"\n', "unknown area"),
+        ('[[items]]\nid="a"\narea="x"\npoints=0\ndescription="d"\nhint="h"\n', "more than 0 points"),
+        ('[[items]]\nid="a"\narea="x"\npoints=1\ndescription="d"\nhint="h"\nvisibility="secret"\n', "visibility"),
+        ('[[items]]\nid="a"\narea="x"\npoints=1\ndescription="d"\nhint="h"\n' * 2, "declared twice"),
+    ],
+)
+def test_malformed_rubric_says_what_is_wrong(tmp_path, body, complaint):
+    path = tmp_path / "rubric.toml"
+    path.write_text('[areas.x]\ntitle="X"\nnumber=1\n' + body)
+    with pytest.raises(RubricError, match=complaint.replace("[", r"\[").replace("]", r"\]")):
+        load_rubric(path)

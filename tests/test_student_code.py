@@ -1,0 +1,80 @@
+"""Loading and calling student code: one module's failure stays its own, tracebacks stay short."""
+import sys
+import textwrap
+
+import pytest
+
+from grader.probes.student_code import Submission, SubmissionNotFound, find_package_dir
+
+
+def write(folder, **modules):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body in modules.items():
+        (folder / f"{name}.py").write_text(textwrap.dedent(body))
+    return folder
+
+
+def test_finds_assignment_folder_or_flat_modules(tmp_path):
+    nested = write(tmp_path / "alice" / "assignment", callbacks="X = 1\n")
+    flat = write(tmp_path / "bob", model="X = 1\n")
+    assert find_package_dir(tmp_path / "alice") == nested
+    assert find_package_dir(flat) == flat
+    with pytest.raises(SubmissionNotFound, match="neither an assignment/ folder"):
+        find_package_dir(write(tmp_path / "carol", notes="X = 1\n"))
+
+
+def test_imports_between_student_modules_reach_this_submission(tmp_path):
+    root = write(tmp_path / "s", data="SIZE = 7\n",
+                 model="from assignment.data import SIZE\n", callbacks="from .data import SIZE\n")
+    submission = Submission(root)
+    assert submission.module("model").SIZE == 7
+    assert submission.module("callbacks").SIZE == 7
+    assert "assignment.data" not in sys.modules or sys.modules["assignment.data"].__file__ != str(root / "data.py")
+
+
+def test_each_module_fails_on_its_own(tmp_path):
+    root = write(tmp_path / "s", data="def f(:\n", model="raise RuntimeError('boom')\n",
+                 callbacks="import sys\nsys.exit(3)\n", train="def train():\n    return 1\n")
+    submission = Submission(root)
+    data, model, callbacks = (submission.module(n) for n in ("data", "model", "callbacks"))
+    assert data.kind == "import_error" and "SyntaxError" in data.summary and 'File "data.py", line 1' in data.traceback
+    assert model.kind == "import_error" and model.summary == "RuntimeError: boom"
+    assert callbacks.kind == "exited" and "exit code 3" in callbacks.summary
+    assert submission.module("train").train() == 1
+
+
+def test_not_implemented_only_when_the_student_raises_it(tmp_path):
+    helper = write(tmp_path / "lib", helper="def later():\n    raise NotImplementedError('library')\n")
+    sys.path.insert(0, str(helper))
+    try:
+        root = write(tmp_path / "s", train="""
+            import helper
+
+            def train():
+                raise NotImplementedError("train: fit the model")
+
+            def summarize(history):
+                return helper.later()
+        """)
+        submission = Submission(root)
+        _, stub = submission.call(submission.function("train", "train"))
+        _, deeper = submission.call(submission.function("train", "summarize"), None)
+    finally:
+        sys.path.remove(str(helper))
+    assert stub.kind == "not_implemented" and "not implemented yet" in stub.explain()
+    assert deeper.kind == "raised"
+    assert 'File "train.py", line 8, in summarize' in deeper.traceback
+    assert "helper.py" not in deeper.traceback
+
+
+def test_missing_module_and_function_are_named(tmp_path):
+    submission = Submission(write(tmp_path / "s", callbacks="CHECKPOINT_PATH = 'x.keras'\n"))
+    assert submission.module("train").kind == "missing"
+    failure = submission.function("callbacks", "make_callbacks")
+    assert failure.kind == "missing" and "no function named make_callbacks" in failure.explain()
+
+
+def test_assignment_name_is_restored_after_loading(tmp_path):
+    before = sys.modules.get("assignment")
+    Submission(write(tmp_path / "s", data="X = 1\n")).module("data")
+    assert sys.modules.get("assignment") is before
