@@ -38,7 +38,11 @@ def _rubric(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="grader", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="grader",
+        description="Grade the cats-vs-dogs callbacks assignment: `grader grade [PATH]` grades "
+        "./assignment or another folder; `grader rubric` lists what is graded.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one submission folder")
     grade.add_argument("submission", nargs="?", help="folder to grade (default: ./assignment)")

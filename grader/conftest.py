@@ -72,7 +72,7 @@ class GradingSession:
     def facts(self, area: str, scratch: Path):
         if area not in self._facts:
             facts = probe_area(area, self.submission, scratch)
-            self._facts[area] = facts
+            self._facts[area] = self.grade.facts[area] = facts
             self.grade.notes.extend(notes_for(area, facts, reference_facts(area)))
         return self._facts[area]
 
@@ -97,6 +97,9 @@ def rubric_items(area: str):
 
 def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash.get(SESSION_KEY, None)
+    if grading is not None:  # pytest runs the files alphabetically; reports follow the rubric
+        order = {item.id: index for index, item in enumerate(grading.rubric.items)}
+        grading.grade.items.sort(key=lambda result: order[result.id])
     path = session.config.getoption("--grader-json")
     if grading is not None and path:
         from grader.report.results_json import write_results_json

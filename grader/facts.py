@@ -61,6 +61,9 @@ class CallbackFacts:
     save_weights_only: bool | None = None
     filepath: str | None = None
     restore_best_weights: bool | None = None
+    # The constructor arguments, read back from the object: enough to rebuild the
+    # reference's callbacks where the reference itself is not at hand.
+    config: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,90 @@ class CallbacksFacts:
 
     def of_kind(self, kind: str) -> list[CallbackFacts]:
         return [cb for cb in self.callbacks if cb.kind == kind]
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch of a training run or a replay, as the callbacks saw it (epochs count from 1)."""
+
+    epoch: int
+    val_loss: float | None
+    val_accuracy: float | None
+    learning_rate: float | None  # used during this epoch
+    learning_rate_after: float | None  # after the callbacks acted at the epoch's end
+    checkpoint_saved: bool = False
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What the callbacks did, epoch by epoch: LR drops, checkpoint saves, where training stopped."""
+
+    epochs: tuple[EpochRecord, ...]
+    epochs_requested: int
+
+    @property
+    def last_epoch(self) -> int:
+        return self.epochs[-1].epoch if self.epochs else 0
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.last_epoch < self.epochs_requested
+
+    def lr_drops(self, until: int | None = None) -> tuple[int, ...]:
+        return tuple(
+            e.epoch for e in self.epochs
+            if (until is None or e.epoch <= until)
+            and None not in (e.learning_rate, e.learning_rate_after)
+            and e.learning_rate_after < e.learning_rate
+        )
+
+    def saves(self, until: int | None = None) -> tuple[int, ...]:
+        return tuple(e.epoch for e in self.epochs if e.checkpoint_saved and (until is None or e.epoch <= until))
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    """The student's callbacks in real training runs (rubric area "behaviour").
+
+    `scripted`: a real fit whose val_loss/val_accuracy a grader callback scripts (a plateau);
+    `natural`: a real fit on labels that cannot be learned. For the reference, `scripted`
+    is the replay of its callbacks on the same script, and the rest stays empty.
+    """
+
+    failure: Failure | None = None  # make_callbacks unusable: nothing could run
+    stand_in_model: bool = False  # the student's build_model was unusable; a grader model trained
+    model_problem: str | None = None
+    scripted: Timeline | None = None
+    scripted_failure: Failure | None = None
+    checkpoint_exists: bool | None = None
+    checkpoint_problem: str | None = None  # why it would not load with keras.models.load_model
+    checkpoint_holds_epoch: int | None = None  # whose weights the file holds (None: no epoch's)
+    checkpoint_saved_elsewhere: tuple[str, ...] = ()  # paths saved to other than the one given
+    natural: Timeline | None = None
+    natural_failure: Failure | None = None
+
+
+@dataclass(frozen=True)
+class PropertyCheck:
+    """One callback replayed beside the reference's on generated validation histories."""
+
+    kind: str
+    examples: int = 0
+    failure: Failure | None = None
+    # The smallest history found on which the two disagree (None: they always agreed).
+    val_loss: tuple[float, ...] | None = None
+    val_accuracy: tuple[float, ...] | None = None
+    student: Timeline | None = None
+    reference: Timeline | None = None
+
+
+@dataclass(frozen=True)
+class PropertyFacts:
+    checks: tuple[PropertyCheck, ...] = ()
+    failure: Failure | None = None
+
+    def check(self, kind: str) -> PropertyCheck | None:
+        return next((c for c in self.checks if c.kind == kind), None)
 
 
 def to_json(facts) -> str:

@@ -18,7 +18,7 @@ from grader.verdicts import ItemResult, judge_area
 REPOSITORY = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY / "reference"
 DEFAULT_SUBMISSION = REPOSITORY / "assignment"
-AREAS = ("callbacks",)
+AREAS = ("callbacks", "behaviour", "property")
 
 
 def probe_area(area: str, submission, scratch: Path):
@@ -29,15 +29,36 @@ def probe_area(area: str, submission, scratch: Path):
         from grader.probes.callbacks import probe_callbacks
 
         return probe_callbacks(submission, scratch)
+    if area == "behaviour":
+        from grader.probes.training import probe_training
+
+        return probe_training(submission, scratch)
+    if area == "property":
+        from grader.probes.property import probe_property
+
+        return probe_property(submission, scratch, reference_facts("callbacks"))
     raise ValueError(f"no probe for rubric area {area!r}")
 
 
 @functools.lru_cache(maxsize=None)
 def reference_facts(area: str):
-    """The reference solution's facts for an area: where every expected value comes from."""
+    """The reference solution's facts for an area: where every expected value comes from.
+
+    For the training runs the reference's events come from replaying its callbacks on
+    the same script (no training); the property test needs no reference facts of its
+    own, as it replays the reference's callbacks from their recorded configuration.
+    """
     from grader.probes.student_code import Submission
 
+    quiet_tensorflow()
+    seed_everything()
     with tempfile.TemporaryDirectory(prefix="grader-reference-") as scratch:
+        if area == "behaviour":
+            from grader.probes.training import expected_training
+
+            return expected_training(Submission(REFERENCE_DIR), Path(scratch), reference_facts("callbacks"))
+        if area == "property":
+            return None
         return probe_area(area, Submission(REFERENCE_DIR), Path(scratch))
 
 
@@ -47,6 +68,8 @@ class Grade:
 
     items: list[ItemResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The facts each area was judged on (event timelines and all), for reports and plots.
+    facts: dict[str, object] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
@@ -74,5 +97,6 @@ def grade_submission(path, areas=AREAS, rubric: Rubric | None = None) -> Grade:
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
         for area in areas:
             facts = probe_area(area, submission, Path(scratch))
+            grade.facts[area] = facts
             grade.add(*judge_area(rubric, area, facts, reference_facts(area)))
     return grade

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from pathlib import Path
 
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
-from grader.probes.model import GRADING_INPUT_SHAPE, assignment_shaped_model, evaluate_once
+from grader.probes.model import assignment_shaped_model, student_model
 from grader.probes.student_code import Submission
 
 # make_callbacks receives this path; facts show it with this token in place of the
@@ -24,7 +25,7 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
     if isinstance(make_callbacks, Failure):
         return CallbacksFacts(given_checkpoint_path=given_token, failure=make_callbacks)
 
-    own_model, model_logs, model_failure = _student_model(submission)
+    own_model, model_logs, _labels, model_failure = student_model(submission)
     reference_shaped = assignment_shaped_model()
 
     returned, failure = submission.call(make_callbacks, checkpoint_path=given_path)
@@ -54,20 +55,6 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
     )
 
 
-def _student_model(submission: Submission):
-    """(model, logged names, failure): the student's model at grading size, evaluated once."""
-    build_model = submission.function("model", "build_model")
-    if isinstance(build_model, Failure):
-        return None, None, build_model
-    model, failure = submission.call(build_model, input_shape=GRADING_INPUT_SHAPE)
-    if failure:
-        return None, None, failure
-    logs, failure = submission.call(evaluate_once, model, GRADING_INPUT_SHAPE)
-    if failure:
-        return None, None, failure
-    return model, logs, None
-
-
 def _read_callback(cb, keras, reference_shaped, own_model, scratch: str) -> CallbackFacts:
     kind = next((k for k in KINDS if isinstance(cb, getattr(keras.callbacks, k))), None)
     direction, problem = _resolve_direction(cb, reference_shaped)
@@ -91,7 +78,27 @@ def _read_callback(cb, keras, reference_shaped, own_model, scratch: str) -> Call
         save_weights_only=_plain(getattr(cb, "save_weights_only", None), bool),
         filepath=filepath,
         restore_best_weights=_plain(getattr(cb, "restore_best_weights", None), bool),
+        config=constructor_config(cb, kind, keras) if kind else None,
     )
+
+
+def constructor_config(cb, kind: str, keras) -> dict:
+    """The Keras constructor arguments of a callback, read back from its attributes.
+
+    Keras callbacks have no get_config(); their constructors store each argument under
+    the same name (min_delta as its absolute value), which is what this reads.
+    """
+    parameters = inspect.signature(getattr(keras.callbacks, kind).__init__).parameters
+    config = {}
+    for name in parameters:
+        value = getattr(cb, name, None)
+        if name in ("self", "kwargs", "verbose") or value is None:
+            continue
+        if name == "min_delta":
+            value = abs(float(value))
+        if isinstance(value, (bool, int, float, str)):
+            config[name] = value
+    return config
 
 
 def _resolve_direction(cb, model):

@@ -48,6 +48,9 @@ class Submission:
         self.package_name = f"_graded_submission_{next(_package_counter)}"
         self._modules: dict[str, types.ModuleType | Failure] = {}
         self._package = None
+        # Facts one probe learned and another can reuse (e.g. the label format the
+        # model's loss accepts), so that no probe pays twice for the same answer.
+        self.memo: dict[str, object] = {}
 
     def module(self, name: str) -> types.ModuleType | Failure:
         if name not in self._modules:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -15,6 +15,31 @@ from grader.report.results_json import _number
 def _points(item) -> Text:
     return Text(f"{_number(item.points)} / {_number(item.max_points)}",
                 style="green" if item.passed else "bold red")
+
+
+LABEL_WIDTH = 14  # "    Expected: "
+
+
+def _labelled(label: str, text: str, width: int) -> list[str]:
+    """`Label:` then text wrapped under itself; lines that start with blanks are tables: kept as they are."""
+    lines = []
+    for number, line in enumerate(text.splitlines() or [""]):
+        if number and line.startswith(" "):
+            lines.append(" " * 4 + line)
+            continue
+        first = f"    {label + ':':<10}" if number == 0 else " " * LABEL_WIDTH
+        lines += textwrap.wrap(line, width=max(width, 40), initial_indent=first,
+                               subsequent_indent=" " * LABEL_WIDTH) or [first]
+    return lines
+
+
+def feedback_lines(expected: str | None, found: str, detail: str, hint: str, width: int) -> list[str]:
+    """Expected / Found / (the student's traceback or a table, never wrapped) / Hint."""
+    lines = _labelled("Expected", expected, width) if expected else []
+    lines += _labelled("Found", found, width)
+    lines += [" " * 4 + line for line in detail.splitlines()]
+    lines += _labelled("Hint", hint, width)
+    return lines
 
 
 def _lost_groups(grade: Grade) -> list[list]:
@@ -41,21 +66,26 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
     console.print(table)
     groups = _lost_groups(grade)
     if groups:
+        console.print()
         console.print(Text("Where the points went", style="bold"))
     for items in groups:
         first = items[0]
         if len(items) == 1:
             console.print(Text(f"{first.number} {first.id}  ", style="bold") + _points(first))
-            console.print(Padding(Text(first.feedback()), (0, 0, 1, 4)))
-            continue
-        # One cause (an unfinished or crashing function) costing several items: say it once.
-        lost = sum(item.max_points for item in items)
-        names = f"{len(items)} items ({', '.join(item.number for item in items)})"
-        console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {_number(lost)}", style="bold red"))
-        body = [f"Found:    {first.found}"] + ([first.detail] if first.detail else []) + [f"Hint:     {first.hint}"]
-        console.print(Padding(Text("\n".join(body)), (0, 0, 1, 4)))
+            expected = first.expected
+        else:
+            # One cause (an unfinished or crashing function) costing several items: say it once.
+            lost = sum(item.max_points for item in items)
+            names = f"{len(items)} items ({', '.join(item.number for item in items)})"
+            console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {_number(lost)}", style="bold red"))
+            expected = None
+        for line in feedback_lines(expected, first.found, first.detail, first.hint, width):
+            console.print(Text(line), soft_wrap=True)
+        console.print()
     for note in grade.notes:
         console.print(Text("Note: ", style="bold yellow") + Text(note))
+    if grade.notes:
+        console.print()
     total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
     console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
     # rich pads every line to the full width; trailing blanks only get in the way.

@@ -42,14 +42,13 @@ class ItemResult:
     visibility: str
 
     def feedback(self) -> str:
-        """Expected / found / hint, as a student reads it."""
+        """Expected / found / hint, as a student reads it (plain text, for results.json and pytest)."""
         if self.passed:
             return ""
-        lines = [f"Expected: {self.expected}", f"Found:    {self.found}"]
-        if self.detail:
-            lines.append(self.detail)
-        lines.append(f"Hint:     {self.hint}")
-        return "\n".join(lines)
+        from grader.report.table import feedback_lines
+
+        lines = feedback_lines(self.expected, self.found, self.detail, self.hint, width=100)
+        return "\n".join(line[4:] for line in lines)
 
 
 def verdict(item_id: str):
@@ -120,4 +119,6 @@ def judge_area(rubric: Rubric, area: str, student, reference) -> tuple[list[Item
 
 
 # Importing the verdict modules registers their verdicts.
+from grader.verdicts import behaviour as _behaviour  # noqa: E402,F401
 from grader.verdicts import callbacks as _callbacks  # noqa: E402,F401
+from grader.verdicts import property as _property  # noqa: E402,F401

@@ -140,8 +140,8 @@ def callback_notes(student: CallbacksFacts, reference: CallbacksFacts) -> list[s
     if stopper and reducer and None not in (stopper.patience, reducer.patience):
         if reducer.patience >= stopper.patience:
             notes.append(
-                f"ReduceLROnPlateau waits {reducer.patience} epochs but EarlyStopping only "
-                f"{stopper.patience}: training stops before the learning rate can ever drop. "
+                f"ReduceLROnPlateau's patience ({reducer.patience}) is not shorter than EarlyStopping's "
+                f"({stopper.patience}): training stops before the learning rate can ever drop. "
                 "Give ReduceLROnPlateau the shorter patience."
             )
     logs = student.model_logs or reference.model_logs or ()

@@ -1,0 +1,181 @@
+"""Probe the callbacks in real training runs (rubric area "behaviour").
+
+Two real `fit` runs of the student's model with the student's callbacks, on the
+grader's synthetic images:
+- scripted: `ScriptedMetrics` feeds the plateau of `grader.synthetic` to the callbacks;
+- natural: no script, labels that cannot be learned, so val_loss plateaus by itself.
+For the reference, `expected_training` replays its callbacks on the same script instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+from grader.facts import CallbacksFacts, Failure, Timeline, TrainingFacts
+from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
+from grader.probes.model import GRADING_INPUT_SHAPE, assignment_shaped_model, stand_in_model, student_model
+from grader.probes.replay import (
+    current_lr,
+    make_event_recorder,
+    make_scripted_metrics,
+    rebuild_callback,
+    replay,
+    weights_fingerprint,
+)
+from grader.quiet import seed_everything
+from grader.synthetic import (
+    NATURAL_EPOCHS,
+    SCRIPTED_EPOCHS,
+    SCRIPTED_VAL_ACCURACY,
+    SCRIPTED_VAL_LOSS,
+    blob_images,
+    contradictory_images,
+    labels_as,
+)
+
+# One training step and one validation step per epoch: the runs are about what the
+# callbacks do, and each extra step costs every student's grading time.
+BATCH_SIZE = 16
+TRAIN_IMAGES = 16
+VAL_IMAGES = 16
+FIT = "training with your callbacks (model.fit)"
+
+
+def probe_training(submission, scratch: Path) -> TrainingFacts:
+    make_callbacks = submission.function("callbacks", "make_callbacks")
+    if isinstance(make_callbacks, Failure):
+        return TrainingFacts(failure=make_callbacks)
+    scripted_folder, natural_folder = Path(scratch) / "scripted", Path(scratch) / "natural"
+    callbacks, failure = _callbacks_for_run(submission, make_callbacks, scripted_folder)
+    if failure:
+        return TrainingFacts(failure=failure)
+    # One model for both runs: tracing a model's train and test steps costs more than
+    # all of its epochs here, so the natural run restarts the scripted run's model from
+    # its initial weights and learning rate instead of building a new one.
+    model, label_format, problem = _model_for_run(submission)
+    initial_weights, initial_lr = model.get_weights(), current_lr(model)
+    scripted = _scripted_run(submission, callbacks, model, label_format, scripted_folder)
+
+    model.set_weights(initial_weights)
+    if initial_lr is not None:
+        model.optimizer.learning_rate = initial_lr
+    seed_everything()
+    callbacks, failure = _callbacks_for_run(submission, make_callbacks, natural_folder)
+    natural = (_natural_run(submission, callbacks, model, label_format, natural_folder)
+               if not failure else {"natural_failure": failure})
+    return TrainingFacts(stand_in_model=problem is not None, model_problem=problem, **scripted, **natural)
+
+
+def expected_training(submission, scratch: Path, reference_callbacks: CallbacksFacts) -> TrainingFacts:
+    """The reference's events on the scripted plateau, by replaying its callbacks (no training)."""
+    callbacks = [
+        rebuild_callback(kind, cb.config, Path(scratch))
+        for kind in KINDS
+        for cb in reference_callbacks.of_kind(kind)[:1]
+    ]
+    timeline = replay(callbacks, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY, assignment_shaped_model())
+    return TrainingFacts(scripted=timeline)
+
+
+def _callbacks_for_run(submission, make_callbacks, folder: Path):
+    """(list of callbacks, failure) from a fresh make_callbacks call saving into `folder`."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    returned, failure = submission.call(make_callbacks, checkpoint_path=str(folder / GIVEN_CHECKPOINT_NAME))
+    if failure:
+        return None, failure
+    if not isinstance(returned, (list, tuple)):
+        return None, Failure(kind="raised", where="make_callbacks()",
+                             summary=f"returned a {type(returned).__name__}, not a list of callbacks")
+    return list(returned), None
+
+
+def _model_for_run(submission):
+    """(model, label format, problem): the student's model, or the stand-in when it cannot train."""
+    seed_everything()
+    model, _logs, label_format, failure = student_model(submission)
+    if failure is None:
+        return model, label_format, None
+    seed_everything()
+    return stand_in_model(), "binary", failure.explain()
+
+
+@contextlib.contextmanager
+def _working_directory(folder: Path):
+    """Relative paths written by student code land in the run's scratch folder."""
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _scripted_run(submission, callbacks, model, label_format, folder: Path) -> dict:
+    size = GRADING_INPUT_SHAPE[0]
+    images, labels = blob_images(TRAIN_IMAGES + VAL_IMAGES, size)
+    recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
+    with _working_directory(folder):
+        _, failure = submission.call(
+            model.fit, images[:TRAIN_IMAGES], labels_as(labels[:TRAIN_IMAGES], label_format),
+            validation_data=(images[TRAIN_IMAGES:], labels_as(labels[TRAIN_IMAGES:], label_format)),
+            epochs=SCRIPTED_EPOCHS, batch_size=BATCH_SIZE, shuffle=False, verbose=0,
+            callbacks=[make_scripted_metrics(SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY), *callbacks, recorder],
+        )
+    checkpoint = folder / GIVEN_CHECKPOINT_NAME
+    facts = {
+        "scripted": Timeline(epochs=tuple(recorder.records), epochs_requested=SCRIPTED_EPOCHS),
+        "scripted_failure": _fit_failure(failure),
+        "checkpoint_exists": checkpoint.is_file(),
+        "checkpoint_saved_elsewhere": tuple(sorted({
+            _shown(path, folder) for path in recorder.saved_paths
+            if Path(folder, path).resolve() != checkpoint.resolve()
+        })),
+    }
+    if checkpoint.is_file():
+        facts.update(_inspect_checkpoint(submission, checkpoint, recorder.fingerprints))
+    return facts
+
+
+def _inspect_checkpoint(submission, checkpoint: Path, fingerprints: dict) -> dict:
+    """Does the file load with keras.models.load_model, and whose weights does it hold?"""
+    import keras
+
+    loaded, failure = submission.call(keras.models.load_model, str(checkpoint))
+    if failure:
+        return {"checkpoint_problem": failure.summary}
+    fingerprint = weights_fingerprint(loaded)
+    holds = [epoch for epoch, seen in sorted(fingerprints.items()) if seen == fingerprint]
+    return {"checkpoint_holds_epoch": holds[-1] if holds else None}
+
+
+def _natural_run(submission, callbacks, model, label_format, folder: Path) -> dict:
+    images, train_labels, val_labels = contradictory_images(TRAIN_IMAGES, GRADING_INPUT_SHAPE[0])
+    recorder = make_event_recorder(write_checkpoints=True)
+    with _working_directory(folder):
+        _, failure = submission.call(
+            model.fit, images, labels_as(train_labels, label_format),
+            validation_data=(images, labels_as(val_labels, label_format)),
+            epochs=NATURAL_EPOCHS, batch_size=BATCH_SIZE, shuffle=False, verbose=0,
+            callbacks=[*callbacks, recorder],
+        )
+    return {
+        "natural": Timeline(epochs=tuple(recorder.records), epochs_requested=NATURAL_EPOCHS),
+        "natural_failure": _fit_failure(failure),
+    }
+
+
+def _fit_failure(failure: Failure | None) -> Failure | None:
+    if failure is None:
+        return None
+    return Failure(kind=failure.kind, summary=failure.summary, traceback=failure.traceback, where=FIT)
+
+
+def _shown(path: str, folder: Path) -> str:
+    try:
+        return str(Path(folder, path).resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,66 @@
+"""The grader's synthetic data and the scripted plateau: small, seeded, made here, never downloaded.
+
+Grading checks behaviour, not accuracy: a few dozen images at the grading size are
+enough to train for real, and a scripted validation history makes the callbacks
+fire at known epochs whatever the model learns.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+SEED = 20261127
+
+# The scripted plateau. Read with the reference's callbacks (checkpoint on max
+# val_accuracy; EarlyStopping patience 5 and ReduceLROnPlateau patience 3 on val_loss):
+# val_loss improves to epoch 3, stalls three epochs (LR drop after epoch 6), improves
+# at 7, then only worsens (LR drop after 10, stop after 12). val_accuracy reaches new
+# highs at epochs 1, 2, 4, 6 and 8, ties at 3, so save-every-epoch, min mode or a
+# checkpoint on val_loss each save at other epochs. A wrong patience, a wrong
+# monitor or a wrong mode each moves at least one event.
+SCRIPTED_VAL_LOSS = (0.70, 0.60, 0.50, 0.52, 0.51, 0.53, 0.45, 0.46, 0.47, 0.48, 0.49, 0.50,
+                     0.51, 0.52, 0.53, 0.54, 0.55, 0.56, 0.57, 0.58)
+SCRIPTED_VAL_ACCURACY = (0.50, 0.60, 0.60, 0.65, 0.62, 0.70, 0.68, 0.72, 0.71, 0.70, 0.69, 0.69,
+                         0.69, 0.69, 0.69, 0.69, 0.69, 0.69, 0.69, 0.69)
+SCRIPTED_EPOCHS = len(SCRIPTED_VAL_LOSS)
+NATURAL_EPOCHS = 20
+
+
+def blob_images(count: int, size: int, seed: int = SEED):
+    """An easy task: a bright blob in the top half (label 0) or the bottom half (label 1).
+
+    Pixel values are in [0, 1], the range the assignment's pipeline produces.
+    """
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(0.0, 0.3, size=(count, size, size, 3)).astype("float32")
+    labels = np.arange(count) % 2
+    rng.shuffle(labels)
+    half = size // 2
+    for image, label in zip(images, labels):
+        top = int(rng.integers(half, size - size // 4)) if label else int(rng.integers(0, half - size // 4))
+        left = int(rng.integers(0, size - size // 4))
+        image[top:top + size // 4, left:left + size // 4, :] = 1.0
+    return images, labels.astype("int64")
+
+
+def contradictory_images(count: int, size: int, seed: int = SEED + 1):
+    """Labels that cannot be learned: the validation set is the training set with every label flipped.
+
+    Whatever the model learns on the training set makes its validation loss worse,
+    so val_loss plateaus and rises, and a correct set of callbacks must lower the
+    learning rate and stop early.
+    """
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(0.0, 1.0, size=(count, size, size, 3)).astype("float32")
+    labels = (np.arange(count) % 2).astype("int64")
+    rng.shuffle(labels)
+    return images, labels, 1 - labels
+
+
+def labels_as(labels, label_format: str):
+    """Integer labels in the shape the model's loss wants: "binary" (n, 1), "sparse" (n,), "onehot" (n, 2)."""
+    labels = np.asarray(labels, dtype="int64")
+    if label_format == "binary":
+        return labels.reshape((-1, 1)).astype("float32")
+    if label_format == "onehot":
+        return np.eye(2, dtype="float32")[labels]
+    return labels

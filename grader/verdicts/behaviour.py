@@ -1,0 +1,152 @@
+"""Verdicts on the callbacks in real training runs (rubric area "behaviour").
+
+Expected events come from the reference's callbacks replayed on the same script.
+Each callback is blamed only for its own events, compared over the epochs that
+both runs reached: an EarlyStopping that stops late gives ReduceLROnPlateau extra
+epochs to act in, and that must not cost ReduceLROnPlateau anything.
+"""
+from __future__ import annotations
+
+from grader.facts import Timeline, TrainingFacts
+from grader.verdicts import Judgement, could_not_run, verdict
+
+
+def epochs_text(epochs) -> str:
+    epochs = list(epochs)
+    if not epochs:
+        return "no epoch"
+    if len(epochs) == 1:
+        return f"epoch {epochs[0]}"
+    return "epochs " + ", ".join(str(e) for e in epochs[:-1]) + f" and {epochs[-1]}"
+
+
+def stop_text(timeline: Timeline) -> str:
+    if timeline.stopped_early:
+        return f"stops after epoch {timeline.last_epoch} of {timeline.epochs_requested}"
+    return f"runs all {timeline.epochs_requested} epochs without stopping"
+
+
+def script_table(timeline: Timeline, until: int | None = None) -> str:
+    """The scripted history, as a small table a student can follow epoch by epoch."""
+    rows = [e for e in timeline.epochs if until is None or e.epoch <= until]
+    if not rows:
+        return ""
+    epoch = "    epoch         " + " ".join(f"{e.epoch:>5}" for e in rows)
+    loss = "    val_loss      " + " ".join(f"{e.val_loss:>5.2f}" if e.val_loss is not None else "    -" for e in rows)
+    acc = "    val_accuracy  " + " ".join(
+        f"{e.val_accuracy:>5.2f}" if e.val_accuracy is not None else "    -" for e in rows)
+    return "The scripted validation history:\n" + "\n".join([epoch, loss, acc])
+
+
+def _compared(until: int) -> str:
+    return f"(comparing epochs 1 to {until}, the epochs both runs reached)"
+
+
+def _scripted(student: TrainingFacts, expected: TrainingFacts):
+    """(student timeline, last epoch both runs reached) or a judgement when no run happened."""
+    if student.failure:
+        return None, could_not_run(student.failure)
+    if student.scripted_failure:
+        judgement = could_not_run(student.scripted_failure)
+        return None, Judgement(False, found=judgement.found, detail=judgement.detail,
+                               hint="Training with your callbacks stopped with this error; "
+                                    "the callback configuration items above usually say why.")
+    if student.scripted is None:
+        return None, Judgement(False, found="the scripted training run did not happen")
+    return student.scripted, None
+
+
+@verdict("behaviour.lr_drops")
+def verdict_lr_drops(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    mine, problem = _scripted(student, reference)
+    expected_run = reference.scripted
+    if problem:
+        return Judgement(False, f"the learning rate drops after {epochs_text(expected_run.lr_drops())}",
+                         problem.found, problem.detail, problem.hint)
+    until = min(mine.last_epoch, expected_run.last_epoch)
+    expected, found = expected_run.lr_drops(until), mine.lr_drops(until)
+    return Judgement(
+        expected == found,
+        f"the learning rate drops after {epochs_text(expected)} {_compared(until)}",
+        f"it drops after {epochs_text(found)}" if found else "it never drops",
+        detail=script_table(mine, until),
+    )
+
+
+@verdict("behaviour.checkpoint_saves")
+def verdict_checkpoint_saves(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    mine, problem = _scripted(student, reference)
+    expected_run = reference.scripted
+    if problem:
+        return Judgement(False, f"the model is saved after {epochs_text(expected_run.saves())}",
+                         problem.found, problem.detail, problem.hint)
+    until = min(mine.last_epoch, expected_run.last_epoch)
+    expected, found = expected_run.saves(until), mine.saves(until)
+    return Judgement(
+        expected == found,
+        f"the model is saved after {epochs_text(expected)}, the new bests of val_accuracy {_compared(until)}",
+        f"it is saved after {epochs_text(found)}" if found else "it is never saved",
+        detail=script_table(mine, until),
+    )
+
+
+@verdict("behaviour.checkpoint_file")
+def verdict_checkpoint_file(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    mine, problem = _scripted(student, reference)
+    expected_run = reference.scripted
+    if problem:
+        return Judgement(False, "the checkpoint file holds the best epoch's model", problem.found,
+                         problem.detail, problem.hint)
+    until = min(mine.last_epoch, expected_run.last_epoch)
+    saves = expected_run.saves(until)
+    best = saves[-1] if saves else None
+    expected = (f"a file at the checkpoint_path given, which keras.models.load_model loads, "
+                f"holding the model of epoch {best} (the best val_accuracy)")
+    if not student.checkpoint_exists:
+        elsewhere = ", ".join(repr(p) for p in student.checkpoint_saved_elsewhere)
+        found = "no file at the checkpoint_path it was given" + (f"; the model was saved to {elsewhere}" if elsewhere else "")
+        return Judgement(False, expected, found)
+    if student.checkpoint_problem:
+        return Judgement(False, expected, f"the file does not load: {student.checkpoint_problem}",
+                         hint="Save the whole model (a .keras file, save_weights_only=False); a subclassed "
+                              "model must be registered with @keras.saving.register_keras_serializable().")
+    holds = student.checkpoint_holds_epoch
+    if holds == best:
+        return Judgement(True, expected)
+    found = f"the file holds the model of epoch {holds}" if holds else "the file matches no epoch's model"
+    return Judgement(False, expected, found, detail=script_table(mine, until))
+
+
+@verdict("behaviour.stop_epoch")
+def verdict_stop_epoch(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    mine, problem = _scripted(student, reference)
+    expected_run = reference.scripted
+    expected = f"training {stop_text(expected_run)}"
+    if problem:
+        return Judgement(False, expected, problem.found, problem.detail, problem.hint)
+    same = (mine.last_epoch, mine.stopped_early) == (expected_run.last_epoch, expected_run.stopped_early)
+    return Judgement(same, expected, f"training {stop_text(mine)}", detail=script_table(mine))
+
+
+@verdict("behaviour.natural_plateau")
+def verdict_natural_plateau(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    expected = ("on data it cannot learn, training lowers the learning rate and stops early "
+                "(within the epoch budget)")
+    if student.failure:
+        return could_not_run(student.failure)
+    if student.natural_failure:
+        judgement = could_not_run(student.natural_failure)
+        return Judgement(False, expected, judgement.found, judgement.detail, judgement.hint)
+    run = student.natural
+    lowered, stopped = bool(run.lr_drops()), run.stopped_early
+    if lowered and stopped:
+        return Judgement(True, expected)
+    what = []
+    if not lowered:
+        what.append("the learning rate never dropped")
+    if not stopped:
+        what.append(f"training ran all {run.epochs_requested} epochs")
+    else:
+        what.append(f"training stopped after epoch {run.last_epoch}")
+    losses = ", ".join(f"{e.val_loss:.3f}" for e in run.epochs if e.val_loss is not None)
+    return Judgement(False, expected, "; ".join(what), detail=f"    val_loss per epoch: {losses}")

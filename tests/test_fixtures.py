@@ -1,0 +1,141 @@
+"""Fixture submissions graded in-process: which rubric items each one loses.
+
+One row per fixture: the items it must lose (every other item must keep its
+points), and a phrase its feedback or notes must contain so that a student can
+tell what went wrong. The callbacks are graded three ways (configuration, real
+training runs, property test against the reference); a row names the losses of
+all three, so a change in any of them shows up here.
+"""
+from __future__ import annotations
+
+import pytest
+
+from grader.facts import CallbacksFacts, PropertyFacts, TrainingFacts, from_json, to_json
+from grader.grading import AREAS, grade_submission
+from grader.rubric import load_rubric
+from tests.conftest import fixture_names
+
+RUBRIC = load_rubric()
+GRADED = frozenset(item.id for item in RUBRIC.items if item.area in AREAS)
+CONFIG = frozenset(item.id for item in RUBRIC.in_area("callbacks"))
+RUNS = frozenset(item.id for item in RUBRIC.in_area("behaviour") + RUBRIC.in_area("property"))
+REDUCE_LR = {"reduce_lr.monitor", "reduce_lr.direction", "reduce_lr.patience", "reduce_lr.factor"}
+CHECKPOINT_RUNS = {"behaviour.checkpoint_saves", "behaviour.checkpoint_file", "property.checkpoint"}
+STOP_RUNS = {"behaviour.stop_epoch", "property.early_stopping"}
+LR_RUNS = {"behaviour.lr_drops", "behaviour.natural_plateau", "property.reduce_lr"}
+
+# fixture name -> (items it must lose, phrase that must appear in its feedback or notes)
+CASES = {
+    "reference": (set(), None),
+    "stubs": (GRADED, "not implemented yet"),
+    "correct_auto_modes": (set(), None),
+    "correct_explicit_restore_best": (set(), None),
+    "correct_subclassed_early_stopping": (set(), None),
+    "correct_softmax_two_classes": (set(), None),
+    "mistake_val_acc": ({"checkpoint.monitor"} | CHECKPOINT_RUNS, "Keras never sees 'val_acc'"),
+    "mistake_checkpoint_min_mode": ({"checkpoint.direction"} | CHECKPOINT_RUNS, "yours saves the model after epoch 1."),
+    "mistake_save_every_epoch": (
+        {"checkpoint.save_best_only"} | CHECKPOINT_RUNS,
+        "it is saved after epochs 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 12",
+    ),
+    "mistake_hardcoded_checkpoint_path": (
+        {"checkpoint.uses_path_argument", "behaviour.checkpoint_file"},
+        "the model was saved to 'best_cat_dog_model.keras'",
+    ),
+    "mistake_swapped_patiences": (
+        {"early_stopping.patience", "reduce_lr.patience"} | STOP_RUNS | LR_RUNS,
+        "training stops before the learning rate can ever drop",
+    ),
+    "mistake_early_stopping_on_val_accuracy": (
+        {"early_stopping.monitor", "early_stopping.direction"} | STOP_RUNS,
+        "training stops after epoch 13 of 20",
+    ),
+    "mistake_factor_one": (GRADED, "ReduceLROnPlateau does not support a factor >= 1.0"),
+    "mistake_two_callbacks": ({"callbacks.types"} | REDUCE_LR | LR_RUNS, "no ReduceLROnPlateau in the list"),
+    "mistake_no_accuracy_metric": (set(), "Compile the model with metrics=['accuracy']"),
+    "mistake_wrong_default_filename": ({"checkpoint.default_filename"}, "saves to 'model.keras'"),
+    "mistake_reduce_lr_patience_10": (
+        {"reduce_lr.patience"} | LR_RUNS,
+        "the reference's ReduceLROnPlateau lowers the learning rate after epoch 4; yours never lowers",
+    ),
+    "mistake_checkpoint_on_val_loss": (
+        {"checkpoint.monitor", "checkpoint.direction"} | CHECKPOINT_RUNS,
+        "ModelCheckpoint monitor = 'val_loss'",
+    ),
+    "mistake_early_stopping_max_on_loss": ({"early_stopping.direction"} | STOP_RUNS, "max (higher is better)"),
+    "mistake_no_default_path": ({"checkpoint.default_filename"}, "missing 1 required positional argument"),
+    "mistake_min_lr_blocks_drops": (LR_RUNS, "it never drops"),
+    "mistake_reduce_lr_that_does_nothing": (LR_RUNS, "yours never lowers the learning rate"),
+    "mistake_train_without_callbacks": (set(), None),
+    "broken_syntax_error": (GRADED, "callbacks.py could not be imported: SyntaxError"),
+    "broken_exit_at_import": (GRADED, "callbacks.py called sys.exit()"),
+    "broken_model_raises_at_import": (set(), None),
+    "broken_callbacks_raise_typeerror": (GRADED, "unexpected keyword argument 'save_best'"),
+}
+
+
+def test_every_fixture_folder_has_a_row():
+    assert set(fixture_names()) | {"reference", "stubs"} == set(CASES)
+
+
+@pytest.fixture(scope="module")
+def graded(submission_path):
+    """Grade each fixture once for all the tests of this module."""
+    grades = {}
+
+    def grade(name):
+        if name not in grades:
+            grades[name] = grade_submission(submission_path(name))
+        return grades[name]
+
+    return grade
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fixture_loses_exactly_its_items(name, graded):
+    must_lose, phrase = CASES[name]
+    grade = graded(name)
+    assert {item.id for item in grade.items} == GRADED
+    assert grade.lost() == set(must_lose), "\n\n".join(i.feedback() for i in grade.items if not i.passed)
+    if phrase:
+        text = "\n".join([i.feedback() for i in grade.items] + grade.notes)
+        assert " ".join(phrase.split()) in " ".join(text.split())  # wrapped lines read as one
+    assert grade.score == grade.max_score - sum(i.max_points for i in grade.items if i.id in must_lose)
+
+
+def test_feedback_shows_the_students_own_line_and_no_grader_frames(graded):
+    detail = graded("mistake_factor_one").items[0].detail
+    assert 'File "callbacks.py", line 10, in make_callbacks' in detail
+    assert "keras/src" not in detail and "grader/" not in detail
+    assert detail.rstrip().endswith("Received factor=1.0")
+
+
+def test_syntax_error_points_at_the_line(graded, submission_path):
+    detail = graded("broken_syntax_error").items[0].detail
+    assert 'File "callbacks.py", line' in detail and "SyntaxError" in detail
+    assert str(submission_path("broken_syntax_error")) not in detail
+
+
+def test_a_broken_model_is_replaced_by_a_stand_in_for_the_runs(graded):
+    training = graded("broken_model_raises_at_import").facts["behaviour"]
+    assert training.stand_in_model and "model.py could not be imported" in training.model_problem
+    assert not graded("reference").facts["behaviour"].stand_in_model
+
+
+def test_the_reference_timeline_is_kept_as_facts(graded):
+    facts = graded("reference").facts
+    scripted, natural = facts["behaviour"].scripted, facts["behaviour"].natural
+    assert (scripted.lr_drops(), scripted.saves(), scripted.last_epoch) == ((6, 10), (1, 2, 4, 6, 8), 12)
+    assert scripted.epochs[0].val_loss == 0.7 and scripted.epochs[5].learning_rate_after < scripted.epochs[5].learning_rate
+    assert natural.stopped_early and natural.lr_drops()
+    assert facts["behaviour"].checkpoint_holds_epoch == 8
+    for area, kind in (("callbacks", CallbacksFacts), ("behaviour", TrainingFacts), ("property", PropertyFacts)):
+        assert from_json(kind, to_json(facts[area])) == facts[area]
+
+
+def test_same_submission_same_facts_and_feedback(graded, submission_path):
+    """Seeded: a second grading of a fixture gives the same facts, measured losses included."""
+    again = grade_submission(submission_path("mistake_swapped_patiences"))
+    first = graded("mistake_swapped_patiences")
+    assert again.items == first.items and again.notes == first.notes
+    assert to_json(again.facts["behaviour"]) == to_json(first.facts["behaviour"])
