@@ -122,6 +122,14 @@ class Timeline:
     def saves(self, until: int | None = None) -> tuple[int, ...]:
         return tuple(e.epoch for e in self.epochs if e.checkpoint_saved and (until is None or e.epoch <= until))
 
+    def events_of(self, kind: str):
+        """The events one kind of callback is responsible for: saves, the stop, or LR drops."""
+        if kind == "ModelCheckpoint":
+            return self.saves()
+        if kind == "EarlyStopping":
+            return self.last_epoch if self.stopped_early else None
+        return self.lr_drops()
+
 
 @dataclass(frozen=True)
 class TrainingFacts:

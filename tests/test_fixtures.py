@@ -64,6 +64,10 @@ CASES = {
     ),
     "mistake_early_stopping_max_on_loss": ({"early_stopping.direction"} | STOP_RUNS, "max (higher is better)"),
     "mistake_no_default_path": ({"checkpoint.default_filename"}, "missing 1 required positional argument"),
+    "mistake_early_stopping_patience_10": (
+        {"early_stopping.patience"} | STOP_RUNS,
+        "training stops after epoch 17 of 20",
+    ),
     "mistake_min_lr_blocks_drops": (LR_RUNS, "it never drops"),
     "mistake_reduce_lr_that_does_nothing": (LR_RUNS, "yours never lowers the learning rate"),
     "mistake_train_without_callbacks": (set(), None),

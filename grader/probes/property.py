@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts, Timeline
+from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
 from grader.probes.model import assignment_shaped_model
 from grader.probes.replay import rebuild_callback, replay
@@ -41,15 +41,6 @@ def histories():
             st.lists(st.sampled_from(ACCURACY_LEVELS), min_size=n, max_size=n).map(tuple),
         )
     )
-
-
-def events(kind: str, timeline: Timeline):
-    """What one kind of callback is responsible for, in a replay where it acted alone."""
-    if kind == "ModelCheckpoint":
-        return timeline.saves()
-    if kind == "EarlyStopping":
-        return timeline.last_epoch if timeline.stopped_early else None
-    return timeline.lr_drops()
 
 
 class _StudentFailed(Exception):
@@ -97,10 +88,10 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
 
         def disagree(history, kind=kind, reference_timeline=reference_timeline):
             try:
-                mine = events(kind, student_timeline(kind, history))
+                mine = student_timeline(kind, history).events_of(kind)
             except _StudentFailed:
                 return True
-            return mine != events(kind, reference_timeline(history))
+            return mine != reference_timeline(history).events_of(kind)
 
         tried = 0
 

@@ -1,0 +1,85 @@
+"""Verdicts on training runs and property checks, as tables of hand-made timelines: no TensorFlow."""
+from dataclasses import replace
+
+import pytest
+
+from grader.facts import EpochRecord, Failure, PropertyCheck, PropertyFacts, Timeline, TrainingFacts
+from grader.rubric import load_rubric
+from grader.verdicts import judge_area
+
+RUBRIC = load_rubric()
+
+
+def timeline(stop: int, drops=(), saves=(), requested: int = 20) -> Timeline:
+    lr, epochs = 1e-3, []
+    for epoch in range(1, stop + 1):
+        after = lr / 2 if epoch in drops else lr
+        epochs.append(EpochRecord(epoch, 0.5, 0.5, lr, after, epoch in saves))
+        lr = after
+    return Timeline(tuple(epochs), requested)
+
+
+EXPECTED = TrainingFacts(scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)))
+GOOD = TrainingFacts(
+    scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)),
+    checkpoint_exists=True, checkpoint_holds_epoch=8,
+    natural=timeline(6, drops=(4,)),
+)
+
+
+def lost(student, area="behaviour", reference=EXPECTED):
+    results, _ = judge_area(RUBRIC, area, student, reference)
+    return {r.id for r in results if not r.passed}
+
+
+CASES = [
+    ("as expected", GOOD, set()),
+    # Stopping late gives ReduceLROnPlateau more epochs to act in: only the stop is wrong.
+    ("stops late, extra drops after the expected stop",
+     replace(GOOD, scripted=timeline(17, drops=(6, 10, 13, 16), saves=(1, 2, 4, 6, 8))), {"behaviour.stop_epoch"}),
+    # Stopping early hides later events: only the epochs both runs reached are compared.
+    ("stops early", replace(GOOD, scripted=timeline(6, drops=(6,), saves=(1, 2, 4, 6)), checkpoint_holds_epoch=6),
+     {"behaviour.stop_epoch"}),
+    ("drops late", replace(GOOD, scripted=timeline(12, drops=(7, 11), saves=(1, 2, 4, 6, 8))), {"behaviour.lr_drops"}),
+    ("saves every epoch",
+     replace(GOOD, scripted=timeline(12, drops=(6, 10), saves=range(1, 13)), checkpoint_holds_epoch=12),
+     {"behaviour.checkpoint_saves", "behaviour.checkpoint_file"}),
+    ("no file", replace(GOOD, checkpoint_exists=False, checkpoint_holds_epoch=None,
+                        checkpoint_saved_elsewhere=("best.keras",)), {"behaviour.checkpoint_file"}),
+    ("file does not load", replace(GOOD, checkpoint_problem="TypeError: unknown layer", checkpoint_holds_epoch=None),
+     {"behaviour.checkpoint_file"}),
+    ("natural run never stops", replace(GOOD, natural=timeline(20, drops=(4, 8))), {"behaviour.natural_plateau"}),
+    ("natural run never drops", replace(GOOD, natural=timeline(6)), {"behaviour.natural_plateau"}),
+    ("fit raised", replace(GOOD, scripted=timeline(0), scripted_failure=Failure("raised", "ValueError: x", where="fit")),
+     {"behaviour.lr_drops", "behaviour.checkpoint_saves", "behaviour.checkpoint_file", "behaviour.stop_epoch"}),
+    ("nothing ran", TrainingFacts(failure=Failure("not_implemented", "", where="make_callbacks()")),
+     {item.id for item in RUBRIC.in_area("behaviour")}),
+]
+
+
+@pytest.mark.parametrize("name, student, must_lose", CASES, ids=[c[0] for c in CASES])
+def test_behaviour_verdicts(name, student, must_lose):
+    assert lost(student) == must_lose
+
+
+AGREED = PropertyFacts(checks=tuple(PropertyCheck(kind, examples=60) for kind in
+                                    ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau")))
+
+
+def test_property_verdicts_blame_only_the_callback_that_disagreed():
+    assert lost(AGREED, "property", None) == set()
+    disagreement = PropertyCheck("EarlyStopping", examples=12, val_loss=(0.9,) * 6, val_accuracy=(0.5,) * 6,
+                                 student=timeline(6, requested=6), reference=timeline(5, requested=6))
+    student = PropertyFacts(checks=(AGREED.checks[0], disagreement, AGREED.checks[2]))
+    results, _ = judge_area(RUBRIC, "property", student, None)
+    (failed,) = [r for r in results if not r.passed]
+    assert failed.id == "property.early_stopping"
+    assert "0.90" in failed.found and "stops after epoch 5" in failed.found and "yours never stops" in failed.found
+
+
+def test_a_counterexample_on_which_the_timelines_agree_costs_nothing():
+    """The verdict judges the timelines it is given, not the probe's say-so."""
+    same = PropertyCheck("EarlyStopping", examples=3, val_loss=(0.9,), val_accuracy=(0.5,),
+                         student=timeline(1, requested=1), reference=timeline(1, requested=1))
+    student = PropertyFacts(checks=(AGREED.checks[0], same, AGREED.checks[2]))
+    assert lost(student, "property", None) == set()
