@@ -18,7 +18,7 @@ from grader.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from grader.grading import DEFAULT_SUBMISSION, Grade, probe_area, reference_facts  # noqa: E402
+from grader.grading import DEFAULT_SUBMISSION, Grade, probe_safely, reference_facts  # noqa: E402
 from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from grader.verdicts import judge_item, notes_for  # noqa: E402
@@ -71,7 +71,7 @@ class GradingSession:
 
     def facts(self, area: str, scratch: Path):
         if area not in self._facts:
-            facts = probe_area(area, self.submission, scratch)
+            facts = probe_safely(area, self.submission, scratch)
             self._facts[area] = self.grade.facts[area] = facts
             self.grade.notes.extend(notes_for(area, facts, reference_facts(area)))
         return self._facts[area]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 class Failure:
     """Student code that could not run: why, in one line, and where, in their own frames."""
 
-    kind: str  # "not_implemented" | "import_error" | "raised" | "exited" | "missing"
+    kind: str  # "not_implemented" | "import_error" | "raised" | "exited" | "missing" | "returned" | "crashed"
     summary: str  # e.g. "ValueError: ReduceLROnPlateau does not support a factor >= 1.0."
     traceback: str = ""  # only frames in the student's files, paths relative to the submission
     where: str = ""  # "make_callbacks()", "callbacks.py", ...
@@ -34,6 +34,11 @@ class Failure:
             return f"{self.where} was not found: {self.summary}"
         if self.kind == "import_error":
             return f"{self.where} could not be imported: {self.summary}"
+        if self.kind == "returned":
+            return f"{self.where} {self.summary}"
+        if self.kind == "crashed":
+            return (f"the grader could not examine {self.where}: {self.summary}. Something in your code "
+                    "surprised it; if you cannot see what, ask your instructor.")
         if self.kind == "exited":
             return f"{self.where} called sys.exit() ({self.summary}); graded code must return, not exit."
         return f"{self.where} raised {self.summary}"
@@ -51,12 +56,11 @@ class CallbackFacts:
     # model compiled as the assignment asks (loss + "accuracy"); None when Keras cannot tell.
     direction: str | None = None
     direction_problem: str | None = None
-    # The same, attached to the student's own model (None when it does not build).
-    direction_on_own_model: str | None = None
-    direction_problem_on_own_model: str | None = None
-    patience: int | None = None
-    factor: float | None = None
-    min_delta: float | None = None
+    # Settings as the object holds them (JSON scalars; anything else as its repr), so that
+    # patience="5" or patience=5.5 is not mistaken for patience=5.
+    patience: int | float | str | None = None
+    factor: float | str | None = None
+    min_delta: float | str | None = None
     save_best_only: bool | None = None
     save_weights_only: bool | None = None
     filepath: str | None = None
@@ -147,7 +151,7 @@ class TrainingFacts:
     scripted_failure: Failure | None = None
     checkpoint_exists: bool | None = None
     checkpoint_problem: str | None = None  # why it would not load with keras.models.load_model
-    checkpoint_holds_epoch: int | None = None  # whose weights the file holds (None: no epoch's)
+    checkpoint_holds_epochs: tuple[int, ...] = ()  # epochs whose weights the file holds (identical weights: several)
     checkpoint_saved_elsewhere: tuple[str, ...] = ()  # paths saved to other than the one given
     natural: Timeline | None = None
     natural_failure: Failure | None = None
@@ -174,6 +178,60 @@ class PropertyFacts:
 
     def check(self, kind: str) -> PropertyCheck | None:
         return next((c for c in self.checks if c.kind == kind), None)
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """The student's build_model: its layers, input, output, compile settings, and what it learns."""
+
+    failure: Failure | None = None
+    layer_counts: dict | None = None  # class name -> how many, nested models included
+    nested_models: tuple[str, ...] = ()  # names of whole models used as layers (pretrained bases)
+    source_uses_applications: bool = False  # model.py mentions keras.applications
+    requested_shapes: tuple[tuple[int, ...], ...] = ()
+    declared_shapes: tuple[tuple | None, ...] = ()  # the model's own input shape, per request
+    input_problems: tuple[str | None, ...] = ()  # why it would not run at that size, per request
+    output_units: int | None = None
+    output_activation: str | None = None  # "sigmoid", "softmax", "linear", ...
+    loss: str | None = None  # "binary_crossentropy", "categorical_crossentropy", ...
+    from_logits: bool | None = None
+    logged: tuple[str, ...] | None = None  # what fit logs ("accuracy", "loss", "val_accuracy", ...)
+    params: int | None = None
+    input_scale: float | None = None  # 255.0 when the model rescales [0, 255] pixels itself
+    learned_accuracy: float | None = None  # validation accuracy on the easy synthetic task
+    learning_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """load_datasets under tfds.testing.mock_data: what it asked tfds for and what it returned."""
+
+    failure: Failure | None = None
+    requests: tuple[dict, ...] = ()  # each tfds.load call: name, split, as_supervised
+    image_size: tuple[int, int] = (0, 0)  # what the grader asked for
+    batch_size: int = 0
+    train_images: tuple | None = None  # (shape, dtype) of the first batch's images
+    val_images: tuple | None = None
+    train_labels: tuple | None = None  # (shape, dtype, sorted distinct values)
+    pixel_range: tuple[float, float] | None = None  # min, max of the pipeline's images
+    first_conv_range: tuple[float, float] | None = None  # min, max reaching the model's first Conv2D
+    first_conv_problem: str | None = None
+    label_format: str | None = None  # what the student's model's loss wants, when it builds
+    source_order: tuple[int, ...] = ()  # example order as tfds hands it over
+    train_orders: tuple[tuple[int, ...], ...] = ()  # order in two passes over the training set
+
+
+@dataclass(frozen=True)
+class AnalysisFacts:
+    """train() with a recording model, and summarize() on a fixed corpus of generated histories."""
+
+    train_failure: Failure | None = None
+    fit_calls: tuple[dict, ...] = ()
+    returned: str | None = None  # what train returned: "the History from fit", or a type name
+    summarize_failure: Failure | None = None
+    histories: tuple[dict, ...] = ()  # the corpus, smallest first
+    summaries: tuple[dict | None, ...] = ()  # summarize's answer per history (None: it raised)
+    summary_failures: tuple[str | None, ...] = ()
 
 
 def to_json(facts) -> str:

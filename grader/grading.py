@@ -18,7 +18,22 @@ from grader.verdicts import ItemResult, judge_area
 REPOSITORY = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY / "reference"
 DEFAULT_SUBMISSION = REPOSITORY / "assignment"
-AREAS = ("callbacks", "behaviour", "property")
+AREAS = ("callbacks", "behaviour", "property", "model", "data", "train")
+
+
+def probe_safely(area: str, submission, scratch: Path):
+    """Facts about one rubric area, or a Failure when the probe itself broke on this submission.
+
+    Student code can surprise a probe in ways no one foresaw; then every item of the area
+    loses its points with a readable reason, instead of vanishing from the grade.
+    """
+    from grader.facts import Failure
+
+    try:
+        return probe_area(area, submission, scratch)
+    except Exception as error:
+        return Failure(kind="crashed", where=f"your code for {area!r}",
+                       summary=f"{type(error).__name__}: {error}"[:400])
 
 
 def probe_area(area: str, submission, scratch: Path):
@@ -37,6 +52,18 @@ def probe_area(area: str, submission, scratch: Path):
         from grader.probes.property import probe_property
 
         return probe_property(submission, scratch, reference_facts("callbacks"))
+    if area == "model":
+        from grader.probes.model import probe_model
+
+        return probe_model(submission, scratch)
+    if area == "data":
+        from grader.probes.data import probe_data
+
+        return probe_data(submission, scratch)
+    if area == "train":
+        from grader.probes.analysis import probe_analysis
+
+        return probe_analysis(submission, scratch)
     raise ValueError(f"no probe for rubric area {area!r}")
 
 
@@ -96,7 +123,7 @@ def grade_submission(path, areas=AREAS, rubric: Rubric | None = None) -> Grade:
     grade = Grade()
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
         for area in areas:
-            facts = probe_area(area, submission, Path(scratch))
+            facts = probe_safely(area, submission, Path(scratch))
             grade.facts[area] = facts
             grade.add(*judge_area(rubric, area, facts, reference_facts(area)))
     return grade

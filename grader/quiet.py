@@ -25,3 +25,10 @@ def seed_everything(seed=SEED):
 
     keras.utils.set_random_seed(seed)
     keras.config.disable_interactive_logging()
+    try:
+        import tensorflow as tf
+
+        # Real val_loss steps in the natural run are small; reruns must take the same ones.
+        tf.config.experimental.enable_op_determinism()
+    except Exception:  # another backend, or an older TensorFlow
+        pass

@@ -22,7 +22,7 @@ def timeline(stop: int, drops=(), saves=(), requested: int = 20) -> Timeline:
 EXPECTED = TrainingFacts(scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)))
 GOOD = TrainingFacts(
     scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)),
-    checkpoint_exists=True, checkpoint_holds_epoch=8,
+    checkpoint_exists=True, checkpoint_holds_epochs=(8,),
     natural=timeline(6, drops=(4,)),
 )
 
@@ -38,15 +38,15 @@ CASES = [
     ("stops late, extra drops after the expected stop",
      replace(GOOD, scripted=timeline(17, drops=(6, 10, 13, 16), saves=(1, 2, 4, 6, 8))), {"behaviour.stop_epoch"}),
     # Stopping early hides later events: only the epochs both runs reached are compared.
-    ("stops early", replace(GOOD, scripted=timeline(6, drops=(6,), saves=(1, 2, 4, 6)), checkpoint_holds_epoch=6),
+    ("stops early", replace(GOOD, scripted=timeline(6, drops=(6,), saves=(1, 2, 4, 6)), checkpoint_holds_epochs=(6,)),
      {"behaviour.stop_epoch"}),
     ("drops late", replace(GOOD, scripted=timeline(12, drops=(7, 11), saves=(1, 2, 4, 6, 8))), {"behaviour.lr_drops"}),
     ("saves every epoch",
-     replace(GOOD, scripted=timeline(12, drops=(6, 10), saves=range(1, 13)), checkpoint_holds_epoch=12),
+     replace(GOOD, scripted=timeline(12, drops=(6, 10), saves=range(1, 13)), checkpoint_holds_epochs=(12,)),
      {"behaviour.checkpoint_saves", "behaviour.checkpoint_file"}),
-    ("no file", replace(GOOD, checkpoint_exists=False, checkpoint_holds_epoch=None,
+    ("no file", replace(GOOD, checkpoint_exists=False, checkpoint_holds_epochs=(),
                         checkpoint_saved_elsewhere=("best.keras",)), {"behaviour.checkpoint_file"}),
-    ("file does not load", replace(GOOD, checkpoint_problem="TypeError: unknown layer", checkpoint_holds_epoch=None),
+    ("file does not load", replace(GOOD, checkpoint_problem="TypeError: unknown layer", checkpoint_holds_epochs=()),
      {"behaviour.checkpoint_file"}),
     ("natural run never stops", replace(GOOD, natural=timeline(20, drops=(4, 8))), {"behaviour.natural_plateau"}),
     ("natural run never drops", replace(GOOD, natural=timeline(6)), {"behaviour.natural_plateau"}),

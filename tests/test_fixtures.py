@@ -132,7 +132,7 @@ def test_the_reference_timeline_is_kept_as_facts(graded):
     assert (scripted.lr_drops(), scripted.saves(), scripted.last_epoch) == ((6, 10), (1, 2, 4, 6, 8), 12)
     assert scripted.epochs[0].val_loss == 0.7 and scripted.epochs[5].learning_rate_after < scripted.epochs[5].learning_rate
     assert natural.stopped_early and natural.lr_drops()
-    assert facts["behaviour"].checkpoint_holds_epoch == 8
+    assert facts["behaviour"].checkpoint_holds_epochs == (8,)
     for area, kind in (("callbacks", CallbacksFacts), ("behaviour", TrainingFacts), ("property", PropertyFacts)):
         assert from_json(kind, to_json(facts[area])) == facts[area]
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import copy
 import inspect
-from pathlib import Path
+import math
+from pathlib import Path, PurePath
 
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
 from grader.probes.model import assignment_shaped_model, student_model
@@ -25,24 +26,22 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
     if isinstance(make_callbacks, Failure):
         return CallbacksFacts(given_checkpoint_path=given_token, failure=make_callbacks)
 
-    own_model, model_logs, _labels, model_failure = student_model(submission)
+    _model, model_logs, _labels, model_failure = student_model(submission)
     reference_shaped = assignment_shaped_model()
 
-    returned, failure = submission.call(make_callbacks, checkpoint_path=given_path)
+    returned, failure = submission.call(make_callbacks, given_path)
     if failure:
         return CallbacksFacts(given_checkpoint_path=given_token, failure=failure,
                               model_logs=model_logs, model_failure=model_failure)
     items = list(returned) if isinstance(returned, (list, tuple)) else []
-    callbacks = tuple(
-        _read_callback(cb, keras, reference_shaped, own_model, str(scratch)) for cb in items
-    )
+    callbacks = tuple(_read_callback(cb, keras, reference_shaped, given_path) for cb in items)
 
     default_path, default_failure = None, None
     defaults, default_failure = submission.call(make_callbacks)
     if default_failure is None:
         checkpoints = [cb for cb in (defaults if isinstance(defaults, (list, tuple)) else [])
                        if isinstance(cb, keras.callbacks.ModelCheckpoint)]
-        default_path = str(checkpoints[0].filepath) if checkpoints else None
+        default_path = str(_setting(checkpoints[0], "filepath")) if checkpoints else None
 
     return CallbacksFacts(
         given_checkpoint_path=given_token,
@@ -55,31 +54,39 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
     )
 
 
-def _read_callback(cb, keras, reference_shaped, own_model, scratch: str) -> CallbackFacts:
-    kind = next((k for k in KINDS if isinstance(cb, getattr(keras.callbacks, k))), None)
-    direction, problem = _resolve_direction(cb, reference_shaped)
-    own_direction, own_problem = _resolve_direction(cb, own_model) if own_model else (None, None)
-    filepath = getattr(cb, "filepath", None)
-    if filepath is not None:
-        filepath = str(filepath).replace(scratch, SCRATCH_TOKEN)
-    return CallbackFacts(
-        kind=kind,
-        class_name=type(cb).__name__,
-        monitor=_plain(getattr(cb, "monitor", None), str),
-        mode=_plain(getattr(cb, "mode", None), str),
-        direction=direction,
-        direction_problem=problem,
-        direction_on_own_model=own_direction,
-        direction_problem_on_own_model=own_problem,
-        patience=_plain(getattr(cb, "patience", None), int),
-        factor=_plain(getattr(cb, "factor", None), float),
-        min_delta=_plain(getattr(cb, "min_delta", None), float),
-        save_best_only=_plain(getattr(cb, "save_best_only", None), bool),
-        save_weights_only=_plain(getattr(cb, "save_weights_only", None), bool),
-        filepath=filepath,
-        restore_best_weights=_plain(getattr(cb, "restore_best_weights", None), bool),
-        config=constructor_config(cb, kind, keras) if kind else None,
-    )
+def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFacts:
+    """What one returned object is and holds; nothing it does may stop the probe."""
+    try:
+        kind = next((k for k in KINDS if isinstance(cb, getattr(keras.callbacks, k))), None)
+        direction, problem = _resolve_direction(cb, reference_shaped)
+        filepath = _setting(cb, "filepath")
+        if filepath is not None and _same_path(filepath, given_path):
+            filepath = f"{SCRATCH_TOKEN}/{GIVEN_CHECKPOINT_NAME}"
+        return CallbackFacts(
+            kind=kind,
+            class_name=type(cb).__name__,
+            monitor=_setting(cb, "monitor"),
+            mode=_setting(cb, "mode"),
+            direction=direction,
+            direction_problem=problem,
+            patience=_setting(cb, "patience"),
+            factor=_setting(cb, "factor"),
+            min_delta=_setting(cb, "min_delta"),
+            save_best_only=_setting(cb, "save_best_only"),
+            save_weights_only=_setting(cb, "save_weights_only"),
+            filepath=None if filepath is None else str(filepath),
+            restore_best_weights=_setting(cb, "restore_best_weights"),
+            config=constructor_config(cb, kind, keras) if kind else None,
+        )
+    except Exception as error:  # a property that raises, a __class__ that lies, ...
+        return CallbackFacts(kind=None, class_name=f"{type(cb).__name__} (unreadable: {error})")
+
+
+def _same_path(filepath, given_path: str) -> bool:
+    try:
+        return Path(str(filepath)).resolve() == Path(given_path).resolve()
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 def constructor_config(cb, kind: str, keras) -> dict:
@@ -91,13 +98,12 @@ def constructor_config(cb, kind: str, keras) -> dict:
     parameters = inspect.signature(getattr(keras.callbacks, kind).__init__).parameters
     config = {}
     for name in parameters:
-        value = getattr(cb, name, None)
+        value = _setting(cb, name)
         if name in ("self", "kwargs", "verbose") or value is None:
             continue
-        if name == "min_delta":
-            value = abs(float(value))
-        if isinstance(value, (bool, int, float, str)):
-            config[name] = value
+        if name == "min_delta" and isinstance(value, (int, float)):
+            value = abs(value)
+        config[name] = value
     return config
 
 
@@ -127,11 +133,21 @@ def _resolve_direction(cb, model):
     return None, f"Keras settled on an unknown comparison ({name or op!r})"
 
 
-def _plain(value, kind):
-    """A JSON-safe copy of a setting, or None when it is missing or of the wrong kind."""
-    if value is None:
-        return None
+def _setting(cb, name):
+    """A setting as the object holds it, JSON-safe: scalars as they are, anything else as its repr."""
     try:
-        return kind(value)
-    except (TypeError, ValueError):
-        return None
+        value = getattr(cb, name, None)
+    except Exception as error:
+        return f"<unreadable: {type(error).__name__}>"
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        try:
+            value = value.item()
+        except Exception:
+            pass
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, PurePath):
+        return str(value)
+    return repr(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import find
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
@@ -18,20 +18,14 @@ from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
 from grader.probes.model import assignment_shaped_model
 from grader.probes.replay import rebuild_callback, replay
+from grader.probes.search import search_settings, without_local_constants
 
 # Few distinct levels make ties and plateaus common; shrinking walks towards the
 # first level, so a minimal counterexample reads as a flat, bad history.
 LOSS_LEVELS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 ACCURACY_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_EPOCHS = 12
-SEARCH = settings(
-    max_examples=60,
-    derandomize=True,
-    database=None,
-    deadline=None,
-    phases=(Phase.generate, Phase.shrink),
-    suppress_health_check=list(HealthCheck),
-)
+SEARCH = search_settings(max_examples=60)
 
 
 def histories():
@@ -59,7 +53,7 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
     checkpoint_path = str(scratch / GIVEN_CHECKPOINT_NAME)
 
     def student_callback(kind):
-        returned, failure = submission.call(make_callbacks, checkpoint_path=checkpoint_path)
+        returned, failure = submission.call(make_callbacks, checkpoint_path)
         if failure:
             raise _StudentFailed(failure)
         found = [cb for cb in (returned if isinstance(returned, (list, tuple)) else [])
@@ -106,7 +100,8 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
             checks.append(PropertyCheck(kind=kind, failure=missing.failure))
             continue
         try:
-            history = find(histories(), counted, settings=SEARCH)
+            with without_local_constants():
+                history = find(histories(), counted, settings=SEARCH)
         except NoSuchExample:
             checks.append(PropertyCheck(kind=kind, examples=tried))
             continue

@@ -10,6 +10,7 @@ how the property test tries hundreds of histories in a second or two.
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 from grader.facts import EpochRecord, Timeline
@@ -82,8 +83,11 @@ def make_event_recorder(write_checkpoints: bool, fingerprints: bool = False):
                 original = getattr(type(model), name)
 
                 def recording(filepath, *args, _original=original, **kwargs):
-                    self._saved = True
-                    self.saved_paths.append(str(filepath))
+                    # Only a ModelCheckpoint's saves count: BackupAndRestore and friends save too.
+                    caller = sys._getframe(1).f_locals.get("self")
+                    if isinstance(caller, keras.callbacks.ModelCheckpoint):
+                        self._saved = True
+                        self.saved_paths.append(str(filepath))
                     if write_checkpoints:
                         return _original(model, filepath, *args, **kwargs)
                     return None

@@ -15,16 +15,14 @@ from pathlib import Path
 
 from grader.facts import CallbacksFacts, Failure, Timeline, TrainingFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
-from grader.probes.model import GRADING_INPUT_SHAPE, assignment_shaped_model, stand_in_model, student_model
+from grader.probes.model import GRADING_INPUT_SHAPE, assignment_shaped_model, grading_model
 from grader.probes.replay import (
-    current_lr,
     make_event_recorder,
     make_scripted_metrics,
     rebuild_callback,
     replay,
     weights_fingerprint,
 )
-from grader.quiet import seed_everything
 from grader.synthetic import (
     NATURAL_EPOCHS,
     SCRIPTED_EPOCHS,
@@ -51,19 +49,14 @@ def probe_training(submission, scratch: Path) -> TrainingFacts:
     callbacks, failure = _callbacks_for_run(submission, make_callbacks, scripted_folder)
     if failure:
         return TrainingFacts(failure=failure)
-    # One model for both runs: tracing a model's train and test steps costs more than
-    # all of its epochs here, so the natural run restarts the scripted run's model from
-    # its initial weights and learning rate instead of building a new one.
-    model, label_format, problem = _model_for_run(submission)
-    initial_weights, initial_lr = model.get_weights(), current_lr(model)
-    scripted = _scripted_run(submission, callbacks, model, label_format, scripted_folder)
+    # Both runs train the same model object, restored to its initial state each time
+    # (see grading_model): its train and test steps are traced once.
+    model, label_format, scale, problem = grading_model(submission)
+    scripted = _scripted_run(submission, callbacks, model, label_format, scale, scripted_folder)
 
-    model.set_weights(initial_weights)
-    if initial_lr is not None:
-        model.optimizer.learning_rate = initial_lr
-    seed_everything()
+    model, label_format, scale, problem = grading_model(submission)
     callbacks, failure = _callbacks_for_run(submission, make_callbacks, natural_folder)
-    natural = (_natural_run(submission, callbacks, model, label_format, natural_folder)
+    natural = (_natural_run(submission, callbacks, model, label_format, scale, natural_folder)
                if not failure else {"natural_failure": failure})
     return TrainingFacts(stand_in_model=problem is not None, model_problem=problem, **scripted, **natural)
 
@@ -84,23 +77,13 @@ def _callbacks_for_run(submission, make_callbacks, folder: Path):
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    returned, failure = submission.call(make_callbacks, checkpoint_path=str(folder / GIVEN_CHECKPOINT_NAME))
+    returned, failure = submission.call(make_callbacks, str(folder / GIVEN_CHECKPOINT_NAME))
     if failure:
         return None, failure
     if not isinstance(returned, (list, tuple)):
-        return None, Failure(kind="raised", where="make_callbacks()",
+        return None, Failure(kind="returned", where="make_callbacks()",
                              summary=f"returned a {type(returned).__name__}, not a list of callbacks")
     return list(returned), None
-
-
-def _model_for_run(submission):
-    """(model, label format, problem): the student's model, or the stand-in when it cannot train."""
-    seed_everything()
-    model, _logs, label_format, failure = student_model(submission)
-    if failure is None:
-        return model, label_format, None
-    seed_everything()
-    return stand_in_model(), "binary", failure.explain()
 
 
 @contextlib.contextmanager
@@ -114,9 +97,10 @@ def _working_directory(folder: Path):
         os.chdir(previous)
 
 
-def _scripted_run(submission, callbacks, model, label_format, folder: Path) -> dict:
+def _scripted_run(submission, callbacks, model, label_format, scale, folder: Path) -> dict:
     size = GRADING_INPUT_SHAPE[0]
     images, labels = blob_images(TRAIN_IMAGES + VAL_IMAGES, size)
+    images = images * scale
     recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
     with _working_directory(folder):
         _, failure = submission.call(
@@ -148,12 +132,13 @@ def _inspect_checkpoint(submission, checkpoint: Path, fingerprints: dict) -> dic
     if failure:
         return {"checkpoint_problem": failure.summary}
     fingerprint = weights_fingerprint(loaded)
-    holds = [epoch for epoch, seen in sorted(fingerprints.items()) if seen == fingerprint]
-    return {"checkpoint_holds_epoch": holds[-1] if holds else None}
+    return {"checkpoint_holds_epochs": tuple(epoch for epoch, seen in sorted(fingerprints.items())
+                                             if seen == fingerprint)}
 
 
-def _natural_run(submission, callbacks, model, label_format, folder: Path) -> dict:
+def _natural_run(submission, callbacks, model, label_format, scale, folder: Path) -> dict:
     images, train_labels, val_labels = contradictory_images(TRAIN_IMAGES, GRADING_INPUT_SHAPE[0])
+    images = images * scale
     recorder = make_event_recorder(write_checkpoints=True)
     with _working_directory(folder):
         _, failure = submission.call(

@@ -54,9 +54,11 @@ def _lost_groups(grade: Grade) -> list[list]:
 def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> str:
     """One row per item, then the feedback of each item that lost points, then the total."""
     table = Table(title="Grade", title_justify="left", expand=False, pad_edge=False)
-    table.add_column("#", no_wrap=True)
-    table.add_column("Item", no_wrap=True)
-    table.add_column("What earns the points")
+    table.add_column("#", no_wrap=True, min_width=4)
+    table.add_column("Item", no_wrap=True, min_width=max((len(item.id) for item in grade.items), default=4))
+    id_width = max((len(item.id) for item in grade.items), default=4)
+    table.add_column("What earns the points", no_wrap=True, overflow="ellipsis",
+                     max_width=max(width - id_width - 24, 20))
     table.add_column("Points", justify="right", no_wrap=True)
     for item in grade.items:
         table.add_row(item.number, item.id, item.description, _points(item))

@@ -84,6 +84,9 @@ def could_not_run(failure: Failure) -> Judgement:
         "import_error": "Fix the error shown above so that the file imports; then this item can be graded.",
         "exited": "Remove the sys.exit()/exit() call: the grader imports your files and calls your functions.",
         "missing": "Keep the file and function names that the assignment gives.",
+        "returned": "Return what the function's docstring asks for.",
+        "crashed": "Look for something unusual in your code (an odd value or object); the other areas "
+                   "are graded as usual.",
     }
     hint = hints.get(failure.kind, "Fix the error shown above (your line is the last one listed); "
                                    "then this item can be graded.")
@@ -91,7 +94,10 @@ def could_not_run(failure: Failure) -> Judgement:
 
 
 def judge_item(item: RubricItem, student, reference) -> ItemResult:
-    judgement = VERDICTS[item.id](student, reference)
+    if isinstance(student, Failure):  # the area's probe could not run at all
+        judgement = could_not_run(student)
+    else:
+        judgement = VERDICTS[item.id](student, reference)
     return ItemResult(
         id=item.id,
         number=item.number,
@@ -110,7 +116,9 @@ def judge_item(item: RubricItem, student, reference) -> ItemResult:
 
 def notes_for(area: str, student, reference) -> list[str]:
     """Advisory notes on an area: likely mistakes that cost no points."""
-    return ADVISORIES[area](student, reference) if area in ADVISORIES else []
+    if isinstance(student, Failure) or area not in ADVISORIES:
+        return []
+    return ADVISORIES[area](student, reference)
 
 
 def judge_area(rubric: Rubric, area: str, student, reference) -> tuple[list[ItemResult], list[str]]:
@@ -119,6 +127,9 @@ def judge_area(rubric: Rubric, area: str, student, reference) -> tuple[list[Item
 
 
 # Importing the verdict modules registers their verdicts.
+from grader.verdicts import analysis as _analysis  # noqa: E402,F401
 from grader.verdicts import behaviour as _behaviour  # noqa: E402,F401
 from grader.verdicts import callbacks as _callbacks  # noqa: E402,F401
+from grader.verdicts import data as _data  # noqa: E402,F401
+from grader.verdicts import model as _model  # noqa: E402,F401
 from grader.verdicts import property as _property  # noqa: E402,F401

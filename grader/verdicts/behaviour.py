@@ -110,10 +110,10 @@ def verdict_checkpoint_file(student: TrainingFacts, reference: TrainingFacts) ->
         return Judgement(False, expected, f"the file does not load: {student.checkpoint_problem}",
                          hint="Save the whole model (a .keras file, save_weights_only=False); a subclassed "
                               "model must be registered with @keras.saving.register_keras_serializable().")
-    holds = student.checkpoint_holds_epoch
-    if holds == best:
+    holds = student.checkpoint_holds_epochs
+    if best in holds:
         return Judgement(True, expected)
-    found = f"the file holds the model of epoch {holds}" if holds else "the file matches no epoch's model"
+    found = f"the file holds the model of epoch {holds[-1]}" if holds else "the file matches no epoch's model"
     return Judgement(False, expected, found, detail=script_table(mine, until))
 
 

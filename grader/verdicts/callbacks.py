@@ -126,7 +126,7 @@ def verdict_reduce_lr_factor(student: CallbacksFacts, reference: CallbacksFacts)
     if problem:
         return Judgement(False, expected, problem.found, problem.detail, problem.hint)
     factor = _the(student, "ReduceLROnPlateau").factor
-    passed = factor is not None and 0 < factor < 1
+    passed = isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 < factor < 1
     return Judgement(passed, expected, f"factor = {factor!r}")
 
 
@@ -137,7 +137,9 @@ def callback_notes(student: CallbacksFacts, reference: CallbacksFacts) -> list[s
         return []
     notes = []
     stopper, reducer = _the(student, "EarlyStopping"), _the(student, "ReduceLROnPlateau")
-    if stopper and reducer and None not in (stopper.patience, reducer.patience):
+    numbers = stopper and reducer and all(
+        isinstance(p, (int, float)) and not isinstance(p, bool) for p in (stopper.patience, reducer.patience))
+    if numbers:
         if reducer.patience >= stopper.patience:
             notes.append(
                 f"ReduceLROnPlateau's patience ({reducer.patience}) is not shorter than EarlyStopping's "

@@ -1,0 +1,75 @@
+"""Verdicts on train() and summarize() (rubric area "train")."""
+from __future__ import annotations
+
+import math
+
+from grader.facts import AnalysisFacts
+from grader.verdicts import Judgement, could_not_run, verdict
+
+KEYS = ("epochs_run", "stopped_early", "lr_reduced", "final_lr", "best_epoch", "best_val_accuracy")
+
+
+@verdict("train.fit_call")
+def verdict_fit_call(student: AnalysisFacts, reference: AnalysisFacts) -> Judgement:
+    expected_call = reference.fit_calls[0] if reference.fit_calls else {}
+    expected = ("model.fit called once with the training set, validation_data=the validation set, "
+                f"callbacks=the callbacks given, epochs={expected_call.get('epochs')}; its History returned")
+    if student.train_failure:
+        judgement = could_not_run(student.train_failure)
+        return Judgement(False, expected, judgement.found, judgement.detail, judgement.hint)
+    if len(student.fit_calls) != 1:
+        return Judgement(False, expected, f"model.fit was called {len(student.fit_calls)} times")
+    call = student.fit_calls[0]
+    wrong = []
+    if call["x"] not in ("the training set", "a dataset made from one of them"):
+        wrong.append(f"fit trained on {call['x']}")
+    if call["validation_data"] not in ("the validation set", "a dataset made from one of them"):
+        wrong.append(f"validation_data was {call['validation_data']}")
+    if call["callbacks"] != "all the callbacks given":
+        wrong.append(f"callbacks: {call['callbacks']}")
+    if call["epochs"] != expected_call.get("epochs"):
+        wrong.append(f"epochs={call['epochs']}")
+    if student.returned != "the History from fit":
+        wrong.append(f"train returned {student.returned}")
+    if wrong:
+        return Judgement(False, expected, "; ".join(wrong),
+                         hint="return model.fit(train_ds, validation_data=val_ds, epochs=epochs, "
+                              "callbacks=callbacks): pass on the arguments train() receives.")
+    return Judgement(True, expected)
+
+
+def _same(mine, theirs) -> bool:
+    if type(theirs) is bool or type(mine) is bool:
+        return type(mine) is type(theirs) and mine == theirs
+    if isinstance(theirs, float) and isinstance(mine, (int, float)):
+        return math.isclose(mine, theirs, rel_tol=1e-6, abs_tol=1e-9)
+    return type(mine) is type(theirs) and mine == theirs
+
+
+def _history_words(history: dict) -> str:
+    logs = history["history"]
+    return "\n".join([
+        f"    val_accuracy   {logs['val_accuracy']}",
+        f"    learning_rate  {logs['learning_rate']}",
+        f"    epochs asked for: {history['params']['epochs']}",
+    ])
+
+
+@verdict("train.summarize")
+def verdict_summarize(student: AnalysisFacts, reference: AnalysisFacts) -> Judgement:
+    expected = "summarize gives the reference's answers on every generated history"
+    if student.summarize_failure:
+        return could_not_run(student.summarize_failure)
+    for history, mine, theirs, failure in zip(student.histories, student.summaries, reference.summaries,
+                                              student.summary_failures):
+        if failure:
+            return Judgement(False, expected, f"summarize raised {failure} on this history:\n"
+                                              f"{_history_words(history)}")
+        wrong = [key for key in KEYS if key not in mine or not _same(mine[key], theirs[key])]
+        if wrong:
+            lines = "\n".join(f"    {key}: expected {theirs[key]!r}, yours {mine.get(key, 'missing')!r}"
+                              for key in wrong)
+            return Judgement(False, expected, f"on this history:\n{_history_words(history)}\n{lines}",
+                             hint="Epochs count from 1 for best_epoch, and the first epoch wins a tie; "
+                                  "return Python int, bool and float values.")
+    return Judgement(True, expected, f"the same answers on all {len(student.histories)} histories")

@@ -1,0 +1,128 @@
+"""Verdicts on build_model (rubric area "model"): from scratch, honest input shape, output and loss
+that fit together, an accuracy metric, a sane size, and that it learns an easy task."""
+from __future__ import annotations
+
+import re
+
+from grader.facts import ModelFacts
+from grader.verdicts import Judgement, advisory, could_not_run, verdict
+
+PRETRAINED_NAMES = re.compile(
+    r"^(mobilenet|vgg|resnet|efficientnet|inception|xception|densenet|nasnet|convnext|regnet)", re.I)
+# A model may be this many times smaller or larger than the reference's at the grading size.
+PARAMS_BELOW, PARAMS_ABOVE = 50, 20
+# How far below the reference's accuracy on the easy task a model may land.
+LEARNING_MARGIN = 0.15
+
+CONSISTENT = {
+    (1, "sigmoid", "binary_crossentropy", False),
+    (1, "linear", "binary_crossentropy", True),
+    (2, "softmax", "categorical_crossentropy", False),
+    (2, "softmax", "sparse_categorical_crossentropy", False),
+    (2, "linear", "categorical_crossentropy", True),
+    (2, "linear", "sparse_categorical_crossentropy", True),
+}
+
+
+def _blocked(student: ModelFacts):
+    return could_not_run(student.failure) if student.failure else None
+
+
+@verdict("model.from_scratch")
+def verdict_from_scratch(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    expected = "a CNN of your own: Conv2D and MaxPooling2D layers and a Dense head, nothing pretrained"
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    counts = student.layer_counts or {}
+    problems = [f"no {kind} layer" for kind in ("Conv2D", "MaxPooling2D", "Dense") if not counts.get(kind)]
+    pretrained = [name for name in student.nested_models if PRETRAINED_NAMES.match(name)]
+    if pretrained:
+        problems.append(f"a ready-made network inside ({', '.join(pretrained)})")
+    if student.source_uses_applications:
+        problems.append("model.py uses keras.applications")
+    layers = ", ".join(f"{n} {kind}" for kind, n in counts.items() if kind != "InputLayer")
+    if problems:
+        return Judgement(False, expected, "; ".join(problems) + f" (layers: {layers})",
+                         hint="Build the network yourself from Conv2D, MaxPooling2D and Dense layers; "
+                              "keras.applications models are not allowed here.")
+    return Judgement(True, expected, f"layers: {layers}")
+
+
+@verdict("model.input_shape")
+def verdict_input_shape(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    expected = "build_model(input_shape=S) gives a model that takes images of shape S, for any S"
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    for requested, declared, problem in zip(student.requested_shapes, student.declared_shapes,
+                                            student.input_problems):
+        if declared is not None and tuple(declared) != tuple(requested):
+            return Judgement(False, expected, f"asked for {tuple(requested)}, the model takes {tuple(declared)}",
+                             hint="Use the input_shape parameter: keras.Input(shape=input_shape).")
+        if problem:
+            return Judgement(False, expected, f"asked for {tuple(requested)}, the model fails on such images: "
+                                              f"{problem}",
+                             hint="Use the input_shape parameter, and keep enough pixels for every "
+                                  "pooling step (small images shrink fast).")
+    return Judgement(True, expected)
+
+
+def _output_words(units, activation, loss, from_logits) -> str:
+    logits = " (from_logits=True)" if from_logits else ""
+    return f"{units} output unit(s) with activation {activation!r}, loss {loss!r}{logits}"
+
+
+@verdict("model.output_loss")
+def verdict_output_loss(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    expected = ("Dense(1, sigmoid) with binary cross-entropy, Dense(2, softmax) with (sparse) categorical "
+                "cross-entropy, or logits with from_logits=True")
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    key = (student.output_units, student.output_activation, student.loss, bool(student.from_logits))
+    found = _output_words(*key)
+    return Judgement(key in CONSISTENT, expected, found)
+
+
+@verdict("model.accuracy_metric")
+def verdict_accuracy_metric(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    expected = "compiled with an accuracy metric, so that training logs accuracy and val_accuracy"
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    logged = student.logged or ()
+    return Judgement("accuracy" in logged, expected, "the model logs " + ", ".join(logged))
+
+
+@verdict("model.param_count")
+def verdict_param_count(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    low, high = reference.params // PARAMS_BELOW, reference.params * PARAMS_ABOVE
+    expected = f"between {low:,} and {high:,} parameters at the grading size {student.requested_shapes[:1] or ''}"
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    return Judgement(low <= student.params <= high, expected, f"{student.params:,} parameters",
+                     hint="Too many usually means Flatten straight after a large feature map: add a pooling "
+                          "block or use GlobalAveragePooling2D; too few, add filters or a block.")
+
+
+@verdict("model.learns")
+def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
+    target = round(reference.learned_accuracy - LEARNING_MARGIN, 4)
+    expected = (f"after a few epochs on an easy task (a bright square or none), validation accuracy of at "
+                f"least {target:.2f} (the reference reaches {reference.learned_accuracy:.2f})")
+    if blocked := _blocked(student):
+        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.learned_accuracy is None:
+        return Judgement(False, expected, f"the model could not be trained: {student.learning_problem}")
+    return Judgement(student.learned_accuracy >= target, expected,
+                     f"validation accuracy {student.learned_accuracy:.2f}",
+                     hint="Check the learning rate, the output activation and loss, and that the network "
+                          "is not so deep or narrow that nothing gets through.")
+
+
+@advisory("model")
+def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
+    if student.failure:
+        return []
+    notes = []
+    if student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1:
+        notes.append("Your model outputs logits; metrics=['accuracy'] thresholds them at 0.5, not at 0. "
+                     "Use keras.metrics.BinaryAccuracy(name='accuracy', threshold=0.0).")
+    return notes

@@ -1,0 +1,31 @@
+"""Correct: a 2-way softmax with categorical cross-entropy (one-hot labels in data.py)."""
+import keras
+from keras import layers
+
+
+def build_model(input_shape=(150, 150, 3)):
+    """Return a compiled keras.Model."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(2, activation="softmax"),
+        ],
+        name="cats_vs_dogs_cnn",
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
