@@ -36,6 +36,8 @@ class Failure:
             return f"{self.where} could not be imported: {self.summary}"
         if self.kind == "returned":
             return f"{self.where} {self.summary}"
+        if self.kind == "timeout":
+            return f"{self.where} {self.summary}: is there an endless loop, or a very large model?"
         if self.kind == "crashed":
             return (f"the grader could not examine {self.where}: {self.summary}. Something in your code "
                     "surprised it; if you cannot see what, ask your instructor.")

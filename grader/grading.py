@@ -6,8 +6,11 @@ the sandbox boundary.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,19 +24,49 @@ DEFAULT_SUBMISSION = REPOSITORY / "assignment"
 AREAS = ("callbacks", "behaviour", "property", "model", "data", "train")
 
 
-def probe_safely(area: str, submission, scratch: Path):
-    """Facts about one rubric area, or a Failure when the probe itself broke on this submission.
+AREA_TIMEOUT = 240  # seconds; the slowest area takes about 10 s on the reference
 
-    Student code can surprise a probe in ways no one foresaw; then every item of the area
-    loses its points with a readable reason, instead of vanishing from the grade.
+
+def probe_safely(area: str, submission, scratch: Path, timeout: float = AREA_TIMEOUT):
+    """Facts about one rubric area, or a Failure when the probe broke or ran out of time.
+
+    Student code can surprise a probe in ways no one foresaw, or loop forever; then every
+    item of the area loses its points with a readable reason, instead of vanishing from
+    the grade or hanging the run, and the other areas are graded as usual.
     """
     from grader.facts import Failure
+    from grader.probes.student_code import ProbeTimeout
 
     try:
-        return probe_area(area, submission, scratch)
+        with _alarm(timeout):
+            return probe_area(area, submission, scratch)
+    except ProbeTimeout:
+        return Failure(kind="timeout", where=f"your code for {area!r}",
+                       summary=f"took longer than {timeout:g} s")
     except Exception as error:
         return Failure(kind="crashed", where=f"your code for {area!r}",
                        summary=f"{type(error).__name__}: {error}"[:400])
+
+
+@contextlib.contextmanager
+def _alarm(seconds: float):
+    """Raise ProbeTimeout in this thread after `seconds` (where signals allow; else no limit)."""
+    from grader.probes.student_code import ProbeTimeout
+
+    if not seconds or not hasattr(signal, "SIGALRM") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def ring(signum, frame):
+        raise ProbeTimeout()
+
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def probe_area(area: str, submission, scratch: Path):

@@ -19,6 +19,8 @@ RUBRIC = load_rubric()
 GRADED = frozenset(item.id for item in RUBRIC.items if item.area in AREAS)
 CONFIG = frozenset(item.id for item in RUBRIC.in_area("callbacks"))
 RUNS = frozenset(item.id for item in RUBRIC.in_area("behaviour") + RUBRIC.in_area("property"))
+CALLBACK_ITEMS = CONFIG | RUNS
+MODEL = frozenset(item.id for item in RUBRIC.in_area("model"))
 REDUCE_LR = {"reduce_lr.monitor", "reduce_lr.direction", "reduce_lr.patience", "reduce_lr.factor"}
 CHECKPOINT_RUNS = {"behaviour.checkpoint_saves", "behaviour.checkpoint_file", "property.checkpoint"}
 STOP_RUNS = {"behaviour.stop_epoch", "property.early_stopping"}
@@ -32,6 +34,16 @@ CASES = {
     "correct_explicit_restore_best": (set(), None),
     "correct_subclassed_early_stopping": (set(), None),
     "correct_softmax_two_classes": (set(), None),
+    "correct_rescaling_in_model": (set(), None),
+    "correct_onehot_categorical": (set(), None),
+    "correct_functional_bn_dropout": (set(), None),
+    "correct_subclassed_model": (set(), None),
+    "mistake_mobilenetv2": ({"model.from_scratch", "model.learns"}, "model.py uses keras.applications"),
+    "mistake_hardcoded_input_size": ({"model.input_shape", "model.learns"}, "the model takes (150, 150, 3)"),
+    "mistake_no_normalization": ({"data.value_range"}, "never scaled from 0-255 to 0-1"),
+    "mistake_double_normalization": ({"data.value_range"}, "scaled twice"),
+    "mistake_wrong_split": ({"data.request"}, "train[:20%]"),
+    "mistake_summarize_zero_based": ({"train.summarize"}, "best_epoch: expected 1, yours 0"),
     "mistake_val_acc": ({"checkpoint.monitor"} | CHECKPOINT_RUNS, "Keras never sees 'val_acc'"),
     "mistake_checkpoint_min_mode": ({"checkpoint.direction"} | CHECKPOINT_RUNS, "yours saves the model after epoch 1."),
     "mistake_save_every_epoch": (
@@ -50,9 +62,9 @@ CASES = {
         {"early_stopping.monitor", "early_stopping.direction"} | STOP_RUNS,
         "training stops after epoch 13 of 20",
     ),
-    "mistake_factor_one": (GRADED, "ReduceLROnPlateau does not support a factor >= 1.0"),
+    "mistake_factor_one": (CALLBACK_ITEMS, "ReduceLROnPlateau does not support a factor >= 1.0"),
     "mistake_two_callbacks": ({"callbacks.types"} | REDUCE_LR | LR_RUNS, "no ReduceLROnPlateau in the list"),
-    "mistake_no_accuracy_metric": (set(), "Compile the model with metrics=['accuracy']"),
+    "mistake_no_accuracy_metric": ({"model.accuracy_metric"}, "Compile the model with metrics=['accuracy']"),
     "mistake_wrong_default_filename": ({"checkpoint.default_filename"}, "saves to 'model.keras'"),
     "mistake_reduce_lr_patience_10": (
         {"reduce_lr.patience"} | LR_RUNS,
@@ -70,11 +82,12 @@ CASES = {
     ),
     "mistake_min_lr_blocks_drops": (LR_RUNS, "it never drops"),
     "mistake_reduce_lr_that_does_nothing": (LR_RUNS, "yours never lowers the learning rate"),
-    "mistake_train_without_callbacks": (set(), None),
-    "broken_syntax_error": (GRADED, "callbacks.py could not be imported: SyntaxError"),
-    "broken_exit_at_import": (GRADED, "callbacks.py called sys.exit()"),
-    "broken_model_raises_at_import": (set(), None),
-    "broken_callbacks_raise_typeerror": (GRADED, "unexpected keyword argument 'save_best'"),
+    # train() is graded on its own; the runs call make_callbacks themselves.
+    "mistake_train_without_callbacks": ({"train.fit_call"}, "callbacks: none"),
+    "broken_syntax_error": (CALLBACK_ITEMS, "callbacks.py could not be imported: SyntaxError"),
+    "broken_exit_at_import": (CALLBACK_ITEMS, "callbacks.py called sys.exit()"),
+    "broken_model_raises_at_import": (MODEL, "model.py could not be imported"),
+    "broken_callbacks_raise_typeerror": (CALLBACK_ITEMS, "unexpected keyword argument 'save_best'"),
 }
 
 

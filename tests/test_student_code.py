@@ -78,3 +78,21 @@ def test_assignment_name_is_restored_after_loading(tmp_path):
     before = sys.modules.get("assignment")
     Submission(write(tmp_path / "s", data="X = 1\n")).module("data")
     assert sys.modules.get("assignment") is before
+
+
+def test_an_endless_loop_costs_its_area_only(tmp_path):
+    from grader.grading import probe_safely
+
+    root = write(tmp_path / "s", train="""
+        def train(model, train_ds, val_ds, callbacks, epochs=50):
+            while True:
+                try:
+                    pass
+                except Exception:
+                    pass
+
+        def summarize(history):
+            return {}
+    """)
+    failure = probe_safely("train", Submission(root), tmp_path, timeout=3)
+    assert failure.kind == "timeout" and "took longer than 3 s" in failure.explain()

@@ -143,11 +143,23 @@ def grading_model(submission):
     return model, label_format, scale, problem
 
 
+def all_layers(model):
+    """Every layer, nested models opened up, in the order the model applies them.
+
+    `model.layers` is in call order for Sequential and functional models (attribute
+    order for subclassed ones); Keras's own recursive walk is not, inside nested models.
+    """
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if getattr(layer, "layers", None):
+            yield from all_layers(layer)
+
+
 def first_conv(model):
-    """The first Conv2D inside the model (nested models included), or None."""
+    """The first Conv2D the model applies (nested models included), or None."""
     import keras
 
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in all_layers(model):
         if isinstance(layer, keras.layers.Conv2D):
             return layer
     return None
@@ -201,7 +213,7 @@ def probe_model(submission, scratch) -> ModelFacts:
         built, problem = _built_at(submission, build_model, shape)
         declared.append(_declared_shape(built))
         problems.append(problem)
-    layers = list(model._flatten_layers(include_self=False, recursive=True))
+    layers = list(all_layers(model))
     counts: dict[str, int] = {}
     for layer in layers:
         counts[type(layer).__name__] = counts.get(type(layer).__name__, 0) + 1

@@ -22,6 +22,14 @@ MODULES = ("data", "model", "callbacks", "train")
 _package_counter = itertools.count()
 
 
+class ProbeTimeout(BaseException):
+    """Raised by the grader's alarm when student code runs too long.
+
+    A BaseException, so that a student's `except Exception` cannot swallow it, and
+    `Submission.call` lets it through to the probe's caller.
+    """
+
+
 class SubmissionNotFound(Exception):
     """The path holds neither assignment/ nor the assignment's module files."""
 
@@ -77,7 +85,7 @@ class Submission:
         try:
             with self._as_assignment():
                 return function(*args, **kwargs), None
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, ProbeTimeout):
             raise
         except BaseException as error:  # student code may raise anything, SystemExit included
             return None, self.describe(error, where)
@@ -104,7 +112,7 @@ class Submission:
         try:
             with self._as_assignment():
                 return importlib.import_module(f"{self.package_name}.{name}")
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, ProbeTimeout):
             raise
         except BaseException as error:
             failure = self.describe(error, where)

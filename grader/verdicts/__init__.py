@@ -85,6 +85,8 @@ def could_not_run(failure: Failure) -> Judgement:
         "exited": "Remove the sys.exit()/exit() call: the grader imports your files and calls your functions.",
         "missing": "Keep the file and function names that the assignment gives.",
         "returned": "Return what the function's docstring asks for.",
+        "timeout": "Look for a loop that never ends, or make the model smaller; the other areas are "
+                   "graded as usual.",
         "crashed": "Look for something unusual in your code (an odd value or object); the other areas "
                    "are graded as usual.",
     }
