@@ -7,7 +7,7 @@ import math
 from pathlib import Path, PurePath
 
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
-from grader.probes.model import assignment_shaped_model, student_model
+from grader.probes.model import replay_model, student_model
 from grader.probes.student_code import Submission
 
 # make_callbacks receives this path; facts show it with this token in place of the
@@ -27,7 +27,7 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
         return CallbacksFacts(given_checkpoint_path=given_token, failure=make_callbacks)
 
     _model, model_logs, _labels, model_failure = student_model(submission)
-    reference_shaped = assignment_shaped_model()
+    reference_shaped = replay_model()
 
     returned, failure = submission.call(make_callbacks, given_path)
     if failure:

@@ -77,6 +77,20 @@ def student_model(submission, input_shape=GRADING_INPUT_SHAPE):
     return model, logs, label_format, None
 
 
+def replay_model():
+    """One assignment-shaped model per process for resolving directions and replaying callbacks.
+
+    Neither use trains it; replays reset its learning rate and stop flag themselves.
+    """
+    global _REPLAY_MODEL
+    if _REPLAY_MODEL is None:
+        _REPLAY_MODEL = assignment_shaped_model()
+    return _REPLAY_MODEL
+
+
+_REPLAY_MODEL = None
+
+
 def assignment_shaped_model():
     """A model compiled the way the assignment asks: sigmoid output, BCE, "accuracy".
 

@@ -16,7 +16,7 @@ from hypothesis.errors import NoSuchExample
 
 from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
-from grader.probes.model import assignment_shaped_model
+from grader.probes.model import replay_model
 from grader.probes.replay import rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
 
@@ -47,7 +47,7 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
     make_callbacks = submission.function("callbacks", "make_callbacks")
     if isinstance(make_callbacks, Failure):
         return PropertyFacts(failure=make_callbacks)
-    model = assignment_shaped_model()
+    model = replay_model()
     scratch = Path(scratch) / "property"
     scratch.mkdir(parents=True, exist_ok=True)
     checkpoint_path = str(scratch / GIVEN_CHECKPOINT_NAME)

@@ -140,20 +140,26 @@ class Submission:
 
     @contextlib.contextmanager
     def _as_assignment(self):
-        """Let `import assignment.x` inside student code reach this submission's files."""
-        saved = {k: v for k, v in sys.modules.items() if k == "assignment" or k.startswith("assignment.")}
-        for key in saved:
-            del sys.modules[key]
+        """Let `import assignment.x` inside student code reach this submission's files.
+
+        Called around every call into student code, so it touches only the names it
+        needs; it scans sys.modules only when the call imported something new.
+        """
+        names = ["assignment", *(f"assignment.{name}" for name in MODULES)]
+        saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
         sys.modules["assignment"] = self._ensure_package()
         for name in MODULES:
             loaded = sys.modules.get(f"{self.package_name}.{name}")
             if loaded is not None:
                 sys.modules[f"assignment.{name}"] = loaded
+        count = len(sys.modules)
         try:
             yield
         finally:
-            for key in [k for k in sys.modules if k == "assignment" or k.startswith("assignment.")]:
-                del sys.modules[key]
+            if len(sys.modules) != count:
+                names += [k for k in sys.modules if k.startswith("assignment.")]
+            for name in names:
+                sys.modules.pop(name, None)
             sys.modules.update(saved)
 
     # -- tracebacks --------------------------------------------------------------------
