@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -24,8 +25,11 @@ def fixture_names() -> list[str]:
 def materialize(name: str, destination: Path) -> Path:
     """A complete submission: the reference's modules with the fixture's files laid over them.
 
-    A fixture folder holds only the files in which it differs from the reference, so
-    each one reads as exactly the mistake (or the variant) it stands for.
+    A fixture folder holds only what differs from the reference, so each one reads as
+    exactly the mistake (or the variant) it stands for: whole modules (`*.py`), and/or
+    `changes.toml`, a list of one-line edits (`file`, `old`, `new`) applied to the
+    reference's modules. An `old` that no longer occurs exactly once fails loudly, so a
+    change to the reference cannot silently turn a fixture into something else.
     """
     target = destination / name / "assignment"
     target.mkdir(parents=True)
@@ -35,6 +39,14 @@ def materialize(name: str, destination: Path) -> Path:
     if name not in ("stubs", "reference"):
         for module in (SUBMISSIONS / name).glob("*.py"):
             shutil.copy(module, target / module.name)
+        changes = SUBMISSIONS / name / "changes.toml"
+        if changes.is_file():
+            for change in tomllib.loads(changes.read_text(encoding="utf-8"))["change"]:
+                path = target / change["file"]
+                text = path.read_text(encoding="utf-8")
+                if text.count(change["old"]) != 1:
+                    raise ValueError(f"{changes}: {change['old']!r} is not in {change['file']} exactly once")
+                path.write_text(text.replace(change["old"], change["new"]), encoding="utf-8")
     return target.parent
 
 

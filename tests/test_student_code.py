@@ -96,3 +96,11 @@ def test_an_endless_loop_costs_its_area_only(tmp_path):
     """)
     failure = probe_safely("train", Submission(root), tmp_path, timeout=3)
     assert failure.kind == "timeout" and "took longer than 3 s" in failure.explain()
+
+
+def test_every_fixture_change_still_applies(tmp_path):
+    """A fixture edits the reference by exact lines: editing the reference must not void it silently."""
+    from tests.conftest import fixture_names, materialize
+
+    for name in fixture_names():
+        materialize(name, tmp_path)

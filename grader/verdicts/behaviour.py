@@ -56,38 +56,36 @@ def _scripted(student: TrainingFacts, expected: TrainingFacts):
     return student.scripted, None
 
 
-@verdict("behaviour.lr_drops")
-def verdict_lr_drops(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+def _same_events(student: TrainingFacts, reference: TrainingFacts, kind: str, expected_words: str,
+                 found_words: str, never: str) -> Judgement:
+    """One callback's events in the scripted run against the reference's, over the epochs both reached."""
     mine, problem = _scripted(student, reference)
     expected_run = reference.scripted
     if problem:
-        return Judgement(False, f"the learning rate drops after {epochs_text(expected_run.lr_drops())}",
+        return Judgement(False, expected_words.format(epochs_text(expected_run.events_of(kind)), ""),
                          problem.found, problem.detail, problem.hint)
     until = min(mine.last_epoch, expected_run.last_epoch)
-    expected, found = expected_run.lr_drops(until), mine.lr_drops(until)
+    expected = tuple(e for e in expected_run.events_of(kind) if e <= until)
+    found = tuple(e for e in mine.events_of(kind) if e <= until)
     return Judgement(
         expected == found,
-        f"the learning rate drops after {epochs_text(expected)} {_compared(until)}",
-        f"it drops after {epochs_text(found)}" if found else "it never drops",
+        expected_words.format(epochs_text(expected), " " + _compared(until)),
+        found_words.format(epochs_text(found)) if found else never,
         detail=script_table(mine, until),
     )
+
+
+@verdict("behaviour.lr_drops")
+def verdict_lr_drops(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+    return _same_events(student, reference, "ReduceLROnPlateau", "the learning rate drops after {}{}",
+                        "it drops after {}", "it never drops")
 
 
 @verdict("behaviour.checkpoint_saves")
 def verdict_checkpoint_saves(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
-    mine, problem = _scripted(student, reference)
-    expected_run = reference.scripted
-    if problem:
-        return Judgement(False, f"the model is saved after {epochs_text(expected_run.saves())}",
-                         problem.found, problem.detail, problem.hint)
-    until = min(mine.last_epoch, expected_run.last_epoch)
-    expected, found = expected_run.saves(until), mine.saves(until)
-    return Judgement(
-        expected == found,
-        f"the model is saved after {epochs_text(expected)}, the new bests of val_accuracy {_compared(until)}",
-        f"it is saved after {epochs_text(found)}" if found else "it is never saved",
-        detail=script_table(mine, until),
-    )
+    return _same_events(student, reference, "ModelCheckpoint",
+                        "the model is saved after {}, the new bests of val_accuracy{}",
+                        "it is saved after {}", "it is never saved")
 
 
 @verdict("behaviour.checkpoint_file")
