@@ -68,6 +68,7 @@ def test_partly_wrong_submission_scores_the_rest(tmp_path, submission_path):
     results = tmp_path / "results.json"
     run = run_grader("--submission", str(submission_path("mistake_val_acc")), "--grader-json", str(results),
                      "--junitxml", str(tmp_path / "junit.xml"))
+    assert run.returncode == 1  # not full marks
     data = json.loads(results.read_text())
     failed = [test["name"].split(":")[0] for test in data["tests"] if test["status"] == "failed"]
     assert failed == ["checkpoint.monitor", "behaviour.checkpoint_saves", "behaviour.checkpoint_file",
