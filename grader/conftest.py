@@ -18,7 +18,8 @@ from grader.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from grader.grading import DEFAULT_SUBMISSION, Grade, probe_safely, reference_facts  # noqa: E402
+from grader.grading import DEFAULT_SUBMISSION, Grade, check_reference, probe_safely, reference_facts  # noqa: E402
+from grader.profile import ProfileError  # noqa: E402
 from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 from grader.verdicts import judge_item, notes_for  # noqa: E402
@@ -49,6 +50,10 @@ def pytest_configure(config):
         submission = Submission(path)
     except SubmissionNotFound as error:
         raise pytest.UsageError(f"--submission: {error}") from None
+    try:
+        check_reference()
+    except ProfileError as error:
+        raise pytest.UsageError(f"the grader cannot grade: {error}") from None
     config.stash[SESSION_KEY] = GradingSession(submission)
     # The grade table carries expected / found / hint for every lost point: pytest's own
     # tracebacks and captured TensorFlow logs would only bury it.
@@ -65,7 +70,7 @@ class GradingSession:
     def __init__(self, submission: Submission):
         self.submission = submission
         self.rubric = load_rubric()
-        self.grade = Grade()
+        self.grade = Grade(hidden_elsewhere=self.rubric.hidden_elsewhere)
         self.started = time.monotonic()
         self._facts: dict[str, object] = {}
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 class Failure:
     """Student code that could not run: why, in one line, and where, in their own frames."""
 
-    kind: str  # "not_implemented" | "import_error" | "raised" | "exited" | "missing" | "returned" | "crashed"
+    # "not_implemented" | "import_error" | "raised" | "exited" | "missing" | "returned" | "crashed"
+    # | "timeout" | "out_of_memory" | "killed" | "tampered" (the last three: batch mode only)
+    kind: str
     summary: str  # e.g. "ValueError: ReduceLROnPlateau does not support a factor >= 1.0."
     traceback: str = ""  # only frames in the student's files, paths relative to the submission
     where: str = ""  # "make_callbacks()", "callbacks.py", ...
@@ -38,6 +40,12 @@ class Failure:
             return f"{self.where} {self.summary}"
         if self.kind == "timeout":
             return f"{self.where} {self.summary}: is there an endless loop, or a very large model?"
+        if self.kind == "out_of_memory":
+            return f"{self.where} {self.summary}: is the model or a dataset far too large?"
+        if self.kind == "killed":
+            return f"{self.where} stopped: {self.summary}"
+        if self.kind == "tampered":
+            return f"{self.where} {self.summary}"
         if self.kind == "crashed":
             return (f"the grader could not examine {self.where}: {self.summary}. Something in your code "
                     "surprised it; if you cannot see what, ask your instructor.")
@@ -236,8 +244,33 @@ class AnalysisFacts:
     summary_failures: tuple[str | None, ...] = ()
 
 
+# The facts each rubric area's probes return (or a Failure, when the probe itself broke).
+AREA_FACTS = {
+    "callbacks": CallbacksFacts,
+    "behaviour": TrainingFacts,
+    "property": PropertyFacts,
+    "model": ModelFacts,
+    "data": DataFacts,
+    "train": AnalysisFacts,
+}
+
+
+def area_to_data(facts) -> dict:
+    """One area's facts as plain data that says which kind they are (facts, or a Failure)."""
+    if isinstance(facts, Failure):
+        return {"failure": dataclasses.asdict(facts)}
+    return {"facts": None if facts is None else json.loads(to_json(facts))}
+
+
+def area_from_data(area: str, data: dict):
+    if "failure" in data:
+        return from_dict(Failure, data["failure"])
+    return from_dict(AREA_FACTS[area], data["facts"])
+
+
 def to_json(facts) -> str:
-    return json.dumps(dataclasses.asdict(facts), indent=2, sort_keys=True)
+    # Key order is kept: some facts are ordered mappings (layer counts in model order).
+    return json.dumps(dataclasses.asdict(facts), indent=2)
 
 
 def from_dict(cls, data):
@@ -263,7 +296,13 @@ def _revive(hint, value):
         if typing.get_origin(arg) is tuple:
             (inner, _ellipsis) = typing.get_args(arg)
             return tuple(_revive(inner, v) for v in value)
+        if arg is tuple and isinstance(value, list):  # a bare `tuple`: nested lists were tuples too
+            return _tuples(value)
     return value
+
+
+def _tuples(value):
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def from_json(cls, text: str):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import signal
 import tempfile
 import threading
@@ -100,9 +101,47 @@ def probe_area(area: str, submission, scratch: Path):
     raise ValueError(f"no probe for rubric area {area!r}")
 
 
+# "profile" makes the grader read the reference's facts from the profile even where
+# reference/ is at hand (as it does in the students' copy and in the sandbox).
+REFERENCE_FROM = "GRADER_REFERENCE"
+
+
+def reference_source() -> str:
+    """Where the reference's facts come from: "reference" (probed live) or "profile"."""
+    from grader.profile import REFERENCE_MODULES
+
+    if os.environ.get(REFERENCE_FROM, "").strip().lower() == "profile":
+        return "profile"
+    if all((REFERENCE_DIR / name).is_file() for name in REFERENCE_MODULES):
+        return "reference"
+    return "profile"
+
+
+def check_reference() -> None:
+    """Raise ProfileError, with what to do, when there is nothing to grade against."""
+    from grader.profile import read_profile
+
+    if reference_source() == "profile":
+        read_profile()
+
+
 @functools.lru_cache(maxsize=None)
 def reference_facts(area: str):
     """The reference solution's facts for an area: where every expected value comes from.
+
+    Probed from reference/ when it is there, read from the committed profile when it
+    is not; both pass through the profile's JSON form, so the verdicts cannot tell.
+    """
+    from grader.profile import normalized, profile_facts
+
+    if reference_source() == "profile":
+        return profile_facts(area)
+    return normalized(area, live_reference_facts(area))
+
+
+@functools.lru_cache(maxsize=None)
+def live_reference_facts(area: str):
+    """The facts of reference/ itself, probed in this process (what `grader profile` records).
 
     For the training runs the reference's events come from replaying its callbacks on
     the same script (no training); the property test needs no reference facts of its
@@ -116,7 +155,10 @@ def reference_facts(area: str):
         if area == "behaviour":
             from grader.probes.training import expected_training
 
-            return expected_training(Submission(REFERENCE_DIR), Path(scratch), reference_facts("callbacks"))
+            from grader.profile import normalized
+
+            callbacks = normalized("callbacks", live_reference_facts("callbacks"))
+            return expected_training(Submission(REFERENCE_DIR), Path(scratch), callbacks)
         if area == "property":
             return None
         return probe_area(area, Submission(REFERENCE_DIR), Path(scratch))
@@ -130,6 +172,7 @@ class Grade:
     notes: list[str] = field(default_factory=list)
     # The facts each area was judged on (event timelines and all), for reports and plots.
     facts: dict[str, object] = field(default_factory=dict)
+    hidden_elsewhere: float = 0  # points of hidden items this copy of the grader does not have
 
     @property
     def score(self) -> float:
@@ -153,7 +196,7 @@ def grade_submission(path, areas=AREAS, rubric: Rubric | None = None) -> Grade:
 
     rubric = rubric or load_rubric()
     submission = Submission(path)
-    grade = Grade()
+    grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere)
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
         for area in areas:
             facts = probe_safely(area, submission, Path(scratch))

@@ -14,12 +14,13 @@ quiet_tensorflow()
 TESTS = Path(__file__).resolve().parent
 REPOSITORY = TESTS.parent
 SUBMISSIONS = TESTS / "submissions"
+HOSTILE = TESTS / "hostile"  # attacks on batch grading, laid over the stubs
 REFERENCE = REPOSITORY / "reference"
 STUBS = REPOSITORY / "assignment"
 
 
-def fixture_names() -> list[str]:
-    return sorted(p.name for p in SUBMISSIONS.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+def fixture_names(folder: Path = SUBMISSIONS) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
 def materialize(name: str, destination: Path) -> Path:
@@ -33,11 +34,12 @@ def materialize(name: str, destination: Path) -> Path:
     """
     target = destination / name / "assignment"
     target.mkdir(parents=True)
-    source = STUBS if name == "stubs" else REFERENCE
+    hostile = (HOSTILE / name).is_dir()
+    source = STUBS if name == "stubs" or hostile else REFERENCE
     for module in source.glob("*.py"):
         shutil.copy(module, target / module.name)
     if name not in ("stubs", "reference"):
-        for module in (SUBMISSIONS / name).glob("*.py"):
+        for module in ((HOSTILE if hostile else SUBMISSIONS) / name).glob("*.py"):
             shutil.copy(module, target / module.name)
         changes = SUBMISSIONS / name / "changes.toml"
         if changes.is_file():
@@ -62,3 +64,18 @@ def submission_path(tmp_path_factory):
         return made[name]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def graded(submission_path):
+    """Grade a fixture submission in this process, each once per test session."""
+    from grader.grading import grade_submission
+
+    grades = {}
+
+    def grade(name):
+        if name not in grades:
+            grades[name] = grade_submission(submission_path(name))
+        return grades[name]
+
+    return grade

@@ -43,6 +43,9 @@ CASES = {
     "mistake_no_normalization": ({"data.value_range"}, "never scaled from 0-255 to 0-1"),
     "mistake_double_normalization": ({"data.value_range"}, "scaled twice"),
     "mistake_wrong_split": ({"data.request"}, "train[:20%]"),
+    "mistake_no_shuffle": ({"data.shuffled", "data.reshuffled"}, "examples in the order 0, 1, 2, 3"),
+    # Only the hidden item sees it: graded here and in batch mode, never in the students' copy.
+    "mistake_shuffle_once": ({"data.reshuffled"}, "the same order on both passes"),
     "mistake_summarize_zero_based": ({"train.summarize"}, "best_epoch: expected 1, yours 0"),
     "mistake_val_acc": ({"checkpoint.monitor"} | CHECKPOINT_RUNS, "Keras never sees 'val_acc'"),
     "mistake_checkpoint_min_mode": ({"checkpoint.direction"} | CHECKPOINT_RUNS, "yours saves the model after epoch 1."),
@@ -93,19 +96,6 @@ CASES = {
 
 def test_every_fixture_folder_has_a_row():
     assert set(fixture_names()) | {"reference", "stubs"} == set(CASES)
-
-
-@pytest.fixture(scope="module")
-def graded(submission_path):
-    """Grade each fixture once for all the tests of this module."""
-    grades = {}
-
-    def grade(name):
-        if name not in grades:
-            grades[name] = grade_submission(submission_path(name))
-        return grades[name]
-
-    return grade
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

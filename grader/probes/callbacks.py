@@ -59,9 +59,7 @@ def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFact
     try:
         kind = next((k for k in KINDS if isinstance(cb, getattr(keras.callbacks, k))), None)
         direction, problem = _resolve_direction(cb, reference_shaped)
-        filepath = _setting(cb, "filepath")
-        if filepath is not None and _same_path(filepath, given_path):
-            filepath = f"{SCRATCH_TOKEN}/{GIVEN_CHECKPOINT_NAME}"
+        filepath = _tokenized({"filepath": _setting(cb, "filepath")}, given_path)["filepath"]
         return CallbackFacts(
             kind=kind,
             class_name=type(cb).__name__,
@@ -76,10 +74,17 @@ def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFact
             save_weights_only=_setting(cb, "save_weights_only"),
             filepath=None if filepath is None else str(filepath),
             restore_best_weights=_setting(cb, "restore_best_weights"),
-            config=constructor_config(cb, kind, keras) if kind else None,
+            config=_tokenized(constructor_config(cb, kind, keras), given_path) if kind else None,
         )
     except Exception as error:  # a property that raises, a __class__ that lies, ...
         return CallbackFacts(kind=None, class_name=f"{type(cb).__name__} (unreadable: {error})")
+
+
+def _tokenized(config: dict, given_path: str) -> dict:
+    """The config with the grader's scratch path written as a token: the same on every machine."""
+    if config.get("filepath") is not None and _same_path(config["filepath"], given_path):
+        config = {**config, "filepath": f"{SCRATCH_TOKEN}/{GIVEN_CHECKPOINT_NAME}"}
+    return config
 
 
 def _same_path(filepath, given_path: str) -> bool:
