@@ -1,4 +1,9 @@
-"""The rubric file as data: items, their points and hints, grouped by area."""
+"""The rubric as data: items, their points and hints, grouped by area.
+
+`rubric.toml` holds the items students see. Instructor-only ("hidden") items live in
+`hidden/rubric.toml`, beside the verdicts that judge them, so that leaving out the one
+folder `grader/hidden/` removes them entirely from what students receive.
+"""
 from __future__ import annotations
 
 import tomllib
@@ -32,6 +37,9 @@ class Rubric:
     title: str
     areas: tuple[Area, ...]
     items: tuple[RubricItem, ...]
+    # Points of hidden items not in this copy of the rubric (the students' copy says how
+    # many, so that a student knows the visible total is not the whole grade).
+    hidden_elsewhere: float = 0
 
     def item(self, item_id: str) -> RubricItem:
         for item in self.items:
@@ -52,27 +60,42 @@ class RubricError(ValueError):
 
 
 def load_rubric(path=RUBRIC_PATH) -> Rubric:
+    """The rubric: the visible items, then the hidden ones where `hidden/rubric.toml` is beside it."""
+    hidden_path = Path(path).parent / "hidden" / "rubric.toml"
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     areas = tuple(
         Area(key=key, title=spec["title"], number=int(spec["number"]))
         for key, spec in data.get("areas", {}).items()
     )
+    raw_items = [(path, raw) for raw in data.get("items", [])]
+    for _path, raw in raw_items:
+        if raw.get("visibility", "visible") == "hidden":
+            raise RubricError(f"{path}: item {raw.get('id', '?')} is hidden; declare hidden items in "
+                              f"hidden/rubric.toml, which is never given to students")
+    if hidden_path.is_file():
+        hidden = tomllib.loads(Path(hidden_path).read_text(encoding="utf-8"))
+        raw_items += [(hidden_path, {"visibility": "hidden", **raw}) for raw in hidden.get("items", [])]
+    # Visible items are numbered first, so that an item has the same number in every copy.
+    raw_items.sort(key=lambda pair: pair[1].get("visibility", "visible") == "hidden")
     area_numbers = {area.key: area.number for area in areas}
     position: dict[str, int] = {}
     items, seen = [], set()
-    for raw in data.get("items", []):
+    for source, raw in raw_items:
         missing = {"id", "area", "points", "description", "hint"} - raw.keys()
         if missing:
-            raise RubricError(f"{path}: item {raw.get('id', '?')} lacks {sorted(missing)}")
+            raise RubricError(f"{source}: item {raw.get('id', '?')} lacks {sorted(missing)}")
         if raw["id"] in seen:
-            raise RubricError(f"{path}: item {raw['id']} is declared twice")
+            raise RubricError(f"{source}: item {raw['id']} is declared twice")
         if raw["area"] not in area_numbers:
-            raise RubricError(f"{path}: item {raw['id']} names unknown area {raw['area']!r}")
+            raise RubricError(f"{source}: item {raw['id']} names unknown area {raw['area']!r}")
         if raw.get("visibility", "visible") not in VISIBILITIES:
-            raise RubricError(f"{path}: item {raw['id']} visibility must be one of {VISIBILITIES}")
+            raise RubricError(f"{source}: item {raw['id']} visibility must be one of {VISIBILITIES}")
         if not raw["points"] > 0:
-            raise RubricError(f"{path}: item {raw['id']} must be worth more than 0 points")
+            raise RubricError(f"{source}: item {raw['id']} must be worth more than 0 points")
         seen.add(raw["id"])
         position[raw["area"]] = position.get(raw["area"], 0) + 1
         items.append(RubricItem(number=f"{area_numbers[raw['area']]}.{position[raw['area']]}", **raw))
-    return Rubric(title=data.get("title", "Rubric"), areas=areas, items=tuple(items))
+    # In rubric order: each area's items together, visible before hidden.
+    items.sort(key=lambda item: [area.key for area in areas].index(item.area))
+    return Rubric(title=data.get("title", "Rubric"), areas=areas, items=tuple(items),
+                  hidden_elsewhere=float(data.get("hidden_points", 0)))

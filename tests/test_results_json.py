@@ -26,7 +26,7 @@ def check_schema(data):
 
 
 def test_schema_and_totals():
-    grade = Grade(items=[item("a", True), item("b", False, 1.5), item("c", False, visibility="hidden")],
+    grade = Grade(items=[item("a", True), item("b", False, 1.5), item("secret_item", False, visibility="hidden")],
                   notes=["watch out"])
     data = results_dict(grade, execution_time=3.6)
     check_schema(data)
@@ -35,6 +35,9 @@ def test_schema_and_totals():
     assert data["tests"][2]["visibility"] == "hidden"
     assert "Expected: e" in data["tests"][1]["output"] and data["tests"][0]["output"] == ""
     assert "Note: watch out" in data["output"]
+    # The top-level output is what students see: it counts lost hidden items without naming them.
+    assert "lost points: b." in data["output"] and "1 hidden item(s) lost points." in data["output"]
+    assert "secret_item" not in data["output"]
 
 
 def test_empty_grade_is_still_valid():

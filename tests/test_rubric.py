@@ -10,6 +10,29 @@ def test_every_item_has_one_verdict_and_every_verdict_an_item():
     assert {item.id for item in rubric.items} == set(VERDICTS)
 
 
+def test_hidden_items_come_from_their_own_folder_numbered_after_the_visible_ones(tmp_path):
+    (tmp_path / "rubric.toml").write_text(
+        'title="T"\n[areas.x]\ntitle="X"\nnumber=1\n[areas.y]\ntitle="Y"\nnumber=2\n'
+        '[[items]]\nid="x1"\narea="x"\npoints=1\ndescription="d"\nhint="h"\n'
+        '[[items]]\nid="y1"\narea="y"\npoints=2\ndescription="d"\nhint="h"\n')
+    assert [i.id for i in load_rubric(tmp_path / "rubric.toml").items] == ["x1", "y1"]
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "rubric.toml").write_text(
+        '[[items]]\nid="x2"\narea="x"\npoints=1\ndescription="d"\nhint="h"\n')
+    rubric = load_rubric(tmp_path / "rubric.toml")
+    assert [(i.id, i.number, i.visibility) for i in rubric.items] == [
+        ("x1", "1.1", "visible"), ("x2", "1.2", "hidden"), ("y1", "2.1", "visible")]
+    assert rubric.max_points == 4
+
+
+def test_a_hidden_item_in_the_shipped_rubric_is_refused(tmp_path):
+    (tmp_path / "rubric.toml").write_text(
+        '[areas.x]\ntitle="X"\nnumber=1\n'
+        '[[items]]\nid="a"\narea="x"\npoints=1\ndescription="d"\nhint="h"\nvisibility="hidden"\n')
+    with pytest.raises(RubricError, match="hidden/rubric.toml"):
+        load_rubric(tmp_path / "rubric.toml")
+
+
 def test_items_are_numbered_within_their_area():
     rubric = load_rubric()
     for area in rubric.areas:

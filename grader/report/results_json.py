@@ -12,10 +12,13 @@ def _number(value: float):
 
 
 def results_dict(grade: Grade, execution_time: float) -> dict:
-    lost = [item for item in grade.items if not item.passed]
+    lost = [item for item in grade.items if not item.passed and item.visibility == "visible"]
+    lost_hidden = [item for item in grade.items if not item.passed and item.visibility != "visible"]
     output = [f"Total: {_number(grade.score)} / {_number(grade.max_score)} points."]
     if lost:
         output.append(f"{len(lost)} item(s) lost points: " + ", ".join(item.id for item in lost) + ".")
+    if lost_hidden:  # this text is shown to students: say how many, not which
+        output.append(f"{len(lost_hidden)} hidden item(s) lost points.")
     output += [f"Note: {note}" for note in grade.notes]
     return {
         "score": _number(grade.score),

@@ -61,7 +61,8 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
                      max_width=max(width - id_width - 24, 20))
     table.add_column("Points", justify="right", no_wrap=True)
     for item in grade.items:
-        table.add_row(item.number, item.id, item.description, _points(item))
+        description = f"(hidden) {item.description}" if item.visibility == "hidden" else item.description
+        table.add_row(item.number, item.id, description, _points(item))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
                       highlight=False, emoji=False)
@@ -90,5 +91,8 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         console.print()
     total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
     console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
+    if grade.hidden_elsewhere:
+        console.print(f"{_number(grade.hidden_elsewhere)} more points are graded by your instructor's "
+                      "hidden checks after you submit; they are not part of this total.")
     # rich pads every line to the full width; trailing blanks only get in the way.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -89,6 +89,10 @@ def could_not_run(failure: Failure) -> Judgement:
                    "graded as usual.",
         "crashed": "Look for something unusual in your code (an odd value or object); the other areas "
                    "are graded as usual.",
+        "out_of_memory": "Keep the model and the data small enough to train on a laptop; the grader "
+                         "uses small images and a few batches.",
+        "killed": "Graded code must return normally: no os._exit(), exit() or signals, at import or later.",
+        "tampered": "Graded code must not change the grader; ask your instructor if you think this is wrong.",
     }
     hint = hints.get(failure.kind, "Fix the error shown above (your line is the last one listed); "
                                    "then this item can be graded.")
@@ -135,3 +139,9 @@ from grader.verdicts import callbacks as _callbacks  # noqa: E402,F401
 from grader.verdicts import data as _data  # noqa: E402,F401
 from grader.verdicts import model as _model  # noqa: E402,F401
 from grader.verdicts import property as _property  # noqa: E402,F401
+
+try:  # the instructor-only verdicts; students' copies have no grader/hidden
+    import grader.hidden  # noqa: E402,F401
+except ModuleNotFoundError as missing:
+    if missing.name != "grader.hidden":
+        raise
