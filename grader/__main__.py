@@ -2,13 +2,15 @@
 
   grader grade [PATH] [--grader-json FILE]   grade one submission (same as pytest grader)
   grader rubric                               list the rubric items and their points
-
-Batch grading, the reference profile, the student export and reports come in
-later steps (see the README).
+  grader profile [--check]                    record the reference's facts in grader/profile.json
+  grader export-student OUT                   write the repository students receive
+  grader batch SUBMISSIONS --out RESULTS      grade a class, each submission sandboxed
+  grader merge RESULTS_1 ... --out RESULTS    join the gradebooks of shards
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,8 +34,168 @@ def _rubric(args) -> int:
     for area in rubric.areas:
         print(f"{area.number}. {area.title}")
         for item in rubric.in_area(area.key):
-            print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}")
+            hidden = " (hidden)" if item.visibility == "hidden" else ""
+            print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}{hidden}")
     print(f"Total: {rubric.max_points:g} points")
+    if rubric.hidden_elsewhere:
+        print(f"(and {rubric.hidden_elsewhere:g} points of hidden items, graded by your instructor)")
+    return 0
+
+
+def _profile(args) -> int:
+    from grader.grading import REFERENCE_DIR, live_reference_facts, reference_source
+    from grader.profile import PROFILE_PATH, ProfileError, build_profile, read_profile, staleness, write_profile
+
+    if not REFERENCE_DIR.is_dir():
+        print("grader profile: there is no reference/ here; the profile is made in the instructor's "
+              "repository.", file=sys.stderr)
+        return 2
+    try:
+        old = read_profile()
+    except ProfileError:
+        old = None
+    if args.check and old is None:
+        print(f"grader profile --check: no usable {PROFILE_PATH.name}. Run `grader profile`.", file=sys.stderr)
+        return 1
+    from grader.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    changes = staleness(old, REFERENCE_DIR) if old else []
+    fresh = None
+    if not (args.check and changes):  # a changed reference file already settles --check
+        fresh = build_profile(REFERENCE_DIR, live_reference_facts)
+        changes = staleness(old, REFERENCE_DIR, fresh) if old else []
+    if args.check:
+        if changes:
+            print(f"{PROFILE_PATH.name} is out of date with reference/:", file=sys.stderr)
+            for change in changes:
+                print(f"  {change}", file=sys.stderr)
+            print("Run `grader profile` and commit grader/profile.json.", file=sys.stderr)
+            return 1
+        print(f"{PROFILE_PATH.name} is up to date with reference/.")
+        return 0
+    write_profile(fresh)
+    print(f"Wrote grader/{PROFILE_PATH.name} from reference/.")
+    for change in changes[:30]:
+        print(f"  {change}")
+    if len(changes) > 30:
+        print(f"  … and {len(changes) - 30} more")
+    if old is not None and not changes:
+        print("  (no change)")
+    if reference_source() == "profile":
+        print("Note: GRADER_REFERENCE=profile is set, so grading here reads this file.")
+    return 0
+
+
+def _export_student(args) -> int:
+    from grader.export import ExportError, export_student
+
+    try:
+        exported = export_student(args.out)
+    except ExportError as error:
+        print(f"grader export-student: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote the students' repository to {exported.path} ({exported.files} files): the stubs, "
+          f"the grader with its profile, a README; no reference/, no tests/.")
+    print(f"It grades {exported.visible_points:g} points; {exported.hidden_points:g} more are hidden "
+          "items, graded only here and in batch mode.")
+    print(f"Try it: cd {exported.path} && pip install -e . && pytest grader")
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on stderr while the workers run, one line per finished submission."""
+
+    def __init__(self):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.bar = None
+
+    def start(self, total: int, summary) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        if not summary.isolated:
+            self.console.print(f"[bold yellow]Not isolated:[/] {summary.isolation_problem}. Student code runs "
+                               "as a plain process with time, CPU, memory and file-size limits only: it can read "
+                               "and write what this user can. Install bubblewrap and run as root to isolate it.")
+        if summary.skipped:
+            self.console.print(f"{summary.skipped} submission(s) already graded with this grader: skipped "
+                               "(--force regrades them).")
+        self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.description}"), console=self.console, transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task("", total=total)
+
+    def advance(self, submission: str, status: str, grade) -> None:
+        from grader.report.results_json import _number
+
+        self.bar.update(self.task, advance=1,
+                        description=f"{submission}: {_number(grade.score)}/{_number(grade.max_score)} {status}")
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _batch(args) -> int:
+    from grader.batch.run import BatchError, describe, run_batch
+    from grader.batch.sandbox import Limits
+    from grader.batch.submissions import parse_shard
+
+    try:
+        shard = parse_shard(args.shard) if args.shard else None
+    except ValueError as error:
+        print(f"grader batch: {error}", file=sys.stderr)
+        return 2
+    if not Path(args.submissions).is_dir():
+        print(f"grader batch: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    progress = _Progress()
+    try:
+        summary = run_batch(args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
+                            isolate=not args.no_sandbox, progress=progress,
+                            limits=Limits(wall_seconds=args.timeout, memory_mb=args.memory))
+    except BatchError as error:
+        print(f"grader batch: {error}", file=sys.stderr)
+        return 1
+    finally:
+        progress.stop()
+    _print_summary(describe(summary), Path(args.out), summary)
+    return 0
+
+
+def _print_summary(facts: dict, out: Path, summary) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    table = Table(title="Batch summary", title_justify="left")
+    table.add_column("status")
+    table.add_column("submissions", justify="right")
+    for status, count in facts["statuses"].items():
+        table.add_row(status, str(count))
+    if facts["skipped"]:
+        table.add_row("skipped (already graded)", str(facts["skipped"]))
+    console.print(table)
+    if facts["graded"]:
+        console.print(f"Scores this run: mean {facts['mean']:g}, median {facts['median']:g}.")
+        slowest = ", ".join(f"{name} {seconds:.0f} s" for seconds, name in facts["slowest"])
+        console.print(f"Slowest: {slowest}.")
+    console.print(f"{'Isolated in bubblewrap' if summary.isolated else 'NOT isolated'}. Gradebook: "
+                  f"{out / 'gradebook.sqlite'}; CSV: {out / 'gradebook.csv'}; per submission: "
+                  f"{out / 'submissions'}/ID/results.json")
+
+
+def _merge(args) -> int:
+    from grader.batch.run import BatchError, merge_results
+
+    try:
+        copied = merge_results(args.results, args.out)
+    except BatchError as error:
+        print(f"grader merge: {error}", file=sys.stderr)
+        return 1
+    print(f"Merged {copied} grading(s) into {Path(args.out) / 'gradebook.sqlite'} (and gradebook.csv).")
     return 0
 
 
@@ -41,7 +203,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="grader",
         description="Grade the cats-vs-dogs callbacks assignment: `grader grade [PATH]` grades "
-        "./assignment or another folder; `grader rubric` lists what is graded.",
+        "./assignment or another folder; `grader rubric` lists what is graded; `grader profile` and "
+        "`grader export-student OUT` make the copy students receive.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one submission folder")
@@ -50,6 +213,32 @@ def main(argv=None) -> int:
     grade.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest options")
     grade.set_defaults(run=_grade)
     commands.add_parser("rubric", help="list the rubric").set_defaults(run=_rubric)
+    profile = commands.add_parser("profile", help="record the reference's facts in grader/profile.json "
+                                  "(run it after every change to reference/)")
+    profile.add_argument("--check", action="store_true",
+                         help="only say whether the profile is up to date (exit 1 if not)")
+    profile.set_defaults(run=_profile)
+    export = commands.add_parser("export-student", help="write the repository students receive "
+                                 "(no reference/, no hidden items, no instructor tests)")
+    export.add_argument("out", help="a new or empty folder")
+    export.set_defaults(run=_export_student)
+    batch = commands.add_parser("batch", help="grade a folder of submissions (folders or .zip files), each in a "
+                                "sandbox, into RESULTS/gradebook.sqlite")
+    batch.add_argument("submissions", help="folder holding one folder or .zip per submission")
+    batch.add_argument("--out", required=True, help="results folder (gradebook, CSV, results.json files)")
+    batch.add_argument("-j", "--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
+                       help="submissions graded at once (default: half the cores)")
+    batch.add_argument("--timeout", type=float, default=600, help="seconds per submission (default 600)")
+    batch.add_argument("--memory", type=int, default=3072, help="MB of memory per submission (default 3072)")
+    batch.add_argument("--shard", metavar="I/N", help="grade only shard I of N (for job arrays); see merge")
+    batch.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
+    batch.add_argument("--no-sandbox", action="store_true",
+                       help="run workers without bubblewrap (limits only; for measuring, not for real grading)")
+    batch.set_defaults(run=_batch)
+    merge = commands.add_parser("merge", help="join the gradebooks of several results folders (shards)")
+    merge.add_argument("results", nargs="+", help="results folders written by grader batch")
+    merge.add_argument("--out", required=True, help="folder for the joined gradebook")
+    merge.set_defaults(run=_merge)
     args = parser.parse_args(argv)
     return args.run(args)
 

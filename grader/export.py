@@ -1,0 +1,119 @@
+"""`grader export-student OUT`: the repository students receive.
+
+It holds the stubs, the grader with its reference profile, a README for students and
+the project file; no `reference/`, no hidden items and no instructor tests. Its
+`pytest grader` reads the reference's facts from the profile and grades the visible
+items exactly as the instructor's repository does.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.grading import REPOSITORY, REFERENCE_DIR
+from grader.profile import PROFILE_PATH, ProfileError, read_profile, staleness
+from grader.rubric import load_rubric
+
+STUDENT_FILES = REPOSITORY / "student"  # files only the students' copy has (its README)
+LEFT_OUT_OF_GRADER = {"hidden"}  # grader/hidden: instructor-only items and their verdicts
+JUNK = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis", "*.egg-info")
+
+
+class ExportError(RuntimeError):
+    """The export cannot be made; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    files: int
+    visible_points: float
+    hidden_points: float
+
+
+def export_student(out) -> Exported:
+    out = Path(out).resolve()
+    _check_ready(out)
+    rubric = load_rubric()
+    visible = sum(item.points for item in rubric.items if item.visibility == "visible")
+    hidden = rubric.max_points - visible
+
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPOSITORY / "assignment", out / "assignment", ignore=JUNK)
+    shutil.copytree(REPOSITORY / "grader", out / "grader", ignore=_grader_ignore)
+    _write_student_rubric(out / "grader" / "rubric.toml", hidden)
+    _write_readme(out / "README.md", load_rubric(out / "grader" / "rubric.toml"), hidden)
+    _write_pyproject(out / "pyproject.toml")
+    shutil.copy(REPOSITORY / ".gitignore", out / ".gitignore")
+
+    leaked = [p for p in ("reference", "tests", "grader/hidden") if (out / p).exists()]
+    if leaked:  # cannot happen unless the code above changes; never hand out such a copy
+        raise ExportError(f"the export would contain {', '.join(leaked)}")
+    files = sum(1 for p in out.rglob("*") if p.is_file())
+    return Exported(path=out, files=files, visible_points=visible, hidden_points=hidden)
+
+
+def _check_ready(out: Path) -> None:
+    if not REFERENCE_DIR.is_dir():
+        raise ExportError("export-student runs in the instructor's repository (the one with reference/).")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExportError(f"{out} already exists and is not empty; give a new or empty folder.")
+    if out == REPOSITORY or any(out.is_relative_to(REPOSITORY / d) for d in ("grader", "assignment")):
+        raise ExportError("give a folder outside grader/ and assignment/, not the repository itself.")
+    try:
+        problems = staleness(read_profile(), REFERENCE_DIR)
+    except ProfileError as error:
+        raise ExportError(str(error)) from None
+    if problems:
+        raise ExportError(f"{PROFILE_PATH.name} is out of date ({'; '.join(problems)}). "
+                          "Run `grader profile` first, so that students are graded against the "
+                          "reference as it is now.")
+
+
+def _grader_ignore(folder: str, names: list[str]) -> set[str]:
+    ignored = set(JUNK(folder, names))
+    if Path(folder) == REPOSITORY / "grader":
+        ignored |= LEFT_OUT_OF_GRADER & set(names)
+    return ignored
+
+
+def _write_student_rubric(path: Path, hidden: float) -> None:
+    """The rubric with `hidden_points`, a top-level key: before the first [table]."""
+    text = path.read_text(encoding="utf-8")
+    first_table = re.search(r"^\[", text, re.MULTILINE)
+    if first_table is None or "hidden_points" in text:
+        raise ExportError("grader/rubric.toml: expected [areas...] tables and no `hidden_points` key")
+    note = ("# Points graded by the instructor's hidden checks, which this copy does not have.\n"
+            f"hidden_points = {hidden:g}\n\n")
+    path.write_text(text[:first_table.start()] + note + text[first_table.start():], encoding="utf-8")
+
+
+def _write_readme(path: Path, rubric, hidden: float) -> None:
+    rows = []
+    for area in rubric.areas:
+        items = rubric.in_area(area.key)
+        rows.append(f"| {area.number}. {area.title} | {sum(i.points for i in items):g} | "
+                    + "; ".join(i.description for i in items) + " |")
+    hidden_note = (f"Your instructor also grades {hidden:g} more points with hidden checks after you "
+                   "submit; `pytest grader` does not run them." if hidden else "")
+    template = string.Template((STUDENT_FILES / "README.md").read_text(encoding="utf-8"))
+    path.write_text(template.substitute(
+        title=rubric.title,
+        items=len(rubric.items),
+        points=f"{rubric.max_points:g}",
+        rubric_rows="\n".join(rows),
+        hidden_note=hidden_note,
+    ), encoding="utf-8")
+
+
+def _write_pyproject(path: Path) -> None:
+    text = (REPOSITORY / "pyproject.toml").read_text(encoding="utf-8")
+    testpaths = 'testpaths = ["tests"]'
+    if text.count(testpaths) != 1:
+        raise ExportError(f"pyproject.toml: expected one `{testpaths}` line to point at grader/")
+    text = text.replace(testpaths, 'testpaths = ["grader"]')
+    text = text.replace("`pytest tests` runs the grader's own tests.", "a bare `pytest` grades too.")
+    path.write_text(text, encoding="utf-8")
