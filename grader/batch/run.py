@@ -1,0 +1,279 @@
+"""`grader batch`: grade a folder of submissions into a gradebook, each in its own sandboxed worker.
+
+The trusted side (this module) finds and copies the submissions, starts one worker per
+submission (`-j` at a time), turns the facts each worker reports into verdicts against
+the reference profile, and records every grading as soon as it is judged. Nothing a
+worker prints, writes or returns other than its token-tagged facts is read.
+"""
+from __future__ import annotations
+
+import compileall
+import concurrent.futures
+import datetime
+import hashlib
+import json
+import os
+import queue
+import shutil
+import statistics
+import stat
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.batch import gradebook
+from grader.batch.sandbox import Limits, Outcome, bubblewrap, isolation_problem, run_worker
+from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
+from grader.facts import Failure, area_from_data
+from grader.grading import AREAS, REFERENCE_DIR, Grade
+from grader.profile import PROFILE_PATH, profile_facts, read_profile, staleness
+from grader.report.results_json import results_dict
+from grader.rubric import load_rubric
+from grader.verdicts import judge_area
+
+GRADER_DIR = Path(__file__).resolve().parent.parent
+STATUSES = ("graded", "import-error", "timeout", "out-of-memory", "crashed", "tampered", "unreadable")
+
+
+class BatchError(RuntimeError):
+    """The batch cannot start (no profile, a stale profile, no submissions folder); the message says why."""
+
+
+@dataclass
+class Summary:
+    graded: list = field(default_factory=list)  # (id, status, score, max, seconds) of this run
+    skipped: int = 0
+    isolated: bool = True
+    isolation_problem: str | None = None
+
+
+def grader_version() -> str:
+    """A hash of the grader's code and rubric (hidden items included): what a grade depends on."""
+    digest = hashlib.sha256()
+    for path in sorted(GRADER_DIR.rglob("*")):
+        if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(GRADER_DIR)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def profile_version() -> str:
+    return hashlib.sha256(PROFILE_PATH.read_bytes()).hexdigest()[:16]
+
+
+def check_profile() -> None:
+    try:
+        profile = read_profile()
+    except Exception as error:
+        raise BatchError(str(error)) from None
+    if REFERENCE_DIR.is_dir():
+        problems = staleness(profile, REFERENCE_DIR)
+        if problems:
+            raise BatchError(f"{PROFILE_PATH.name} is out of date ({'; '.join(problems)}). Run `grader profile` "
+                             "first: batch grading judges against the profile.")
+
+
+def stage_grader(out: Path, version: str) -> Path:
+    """A read-only copy of the grader for the sandbox: no hidden checks, no reference, compiled once."""
+    root = out / ".grader" / version
+    if (root / "grader" / "profile.json").is_file():
+        return root
+    partial = out / ".grader" / f"{version}.partial"
+    remove(partial)
+    shutil.copytree(GRADER_DIR, partial / "grader",
+                    ignore=lambda folder, names: {"__pycache__", "hidden"} & set(names)
+                    if Path(folder) == GRADER_DIR else {"__pycache__"} & set(names))
+    compileall.compile_dir(str(partial), quiet=1, workers=1)
+    for path in [partial, *partial.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IRGRP | stat.S_IROTH
+                   | (stat.S_IXGRP | stat.S_IXOTH if path.is_dir() else 0))
+    remove(root)
+    partial.rename(root)
+    return root
+
+
+def judge(outcome: Outcome, rubric, limits: Limits) -> tuple[Grade, str, str]:
+    """Verdicts on what the worker reported; areas it never reported cost their points, with the reason."""
+    missing = _missing_reason(outcome, limits)
+    grade = Grade()
+    for area in AREAS:
+        data = None if outcome.tampered else outcome.areas.get(area)
+        facts = area_from_data(area, data) if data is not None else missing
+        grade.facts[area] = facts
+        grade.add(*judge_area(rubric, area, facts, profile_facts(area)))
+    status, reason = _status(outcome, grade, missing)
+    return grade, status, reason
+
+
+def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
+    if outcome.tampered:
+        return Failure(kind="tampered", where="your code",
+                       summary="changed the grader's own code while it was being graded ("
+                               + ", ".join(outcome.tampered) + "); no part of it can be trusted")
+    if outcome.ended in ("timeout", "cpu"):
+        return Failure(kind="timeout", where="the grading of this submission",
+                       summary=f"took longer than {limits.wall_seconds:g} s and was stopped")
+    if outcome.ended == "out-of-memory":
+        return Failure(kind="out_of_memory", where="your code",
+                       summary=f"used more than {limits.memory_mb} MB of memory and was stopped")
+    how = (f"the process ended with exit code {outcome.exit_code}" if (outcome.exit_code or 0) >= 0
+           else f"the process was killed by signal {-outcome.exit_code}")
+    return Failure(kind="killed", where="your code", summary=f"{how} before this part was graded "
+                                                              "(does your code call os._exit or exit at import?)")
+
+
+def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]:
+    if outcome.tampered:
+        return "tampered", missing.explain()
+    if not outcome.finished:
+        status = {"timeout": "timeout", "cpu": "timeout", "out-of-memory": "out-of-memory"}.get(outcome.ended, "crashed")
+        done = [area for area in AREAS if area in outcome.areas]
+        before = f" (graded before that: {', '.join(done)})" if done else ""
+        return status, f"{missing.explain()}{before}"
+    for facts in grade.facts.values():
+        failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
+        if isinstance(failure, Failure) and failure.kind in ("import_error", "exited"):
+            return "import-error", failure.explain()
+    return "graded", ""
+
+
+def _unreadable_grade(rubric, reason: str) -> Grade:
+    failure = Failure(kind="missing", where="the submission", summary=reason)
+    grade = Grade()
+    for area in AREAS:
+        grade.add(*judge_area(rubric, area, failure, None))
+    return grade
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=None, force: bool = False,
+              isolate: bool = True, progress=None) -> Summary:
+    """Grade every submission in `submissions` (or this shard of them) into the gradebook in `out`."""
+    check_profile()
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    rubric = load_rubric()
+    versions = (grader_version(), profile_version())
+    entries = [entry for entry in discover(submissions) if in_shard(entry.id, shard)]
+    summary = Summary(isolated=isolate and bubblewrap() is not None,
+                      isolation_problem=None if isolate else "--no-sandbox was given")
+    if isolate and not summary.isolated:
+        summary.isolation_problem = isolation_problem()
+    stage = stage_grader(out, versions[0])
+    work = out / ".work"
+    slots: queue.Queue[int] = queue.Queue()
+    for slot in range(max(jobs, 1)):
+        slots.put(slot)
+    threads = max(1, (os.cpu_count() or 1) // max(jobs, 1))
+
+    with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
+        pending = []
+        for entry in entries:
+            started = _now()
+            try:
+                folder, content = prepare(entry, work / entry.id / "submission")
+            except BadSubmission as error:
+                content = hashlib.sha256(entry.path.read_bytes() if entry.path.is_file() else b"").hexdigest()
+                if force or not gradebook.already_graded(connection, entry.id, content, *versions):
+                    grade = _unreadable_grade(rubric, str(error))
+                    _record(connection, out, entry.id, content, versions, "unreadable", str(error), grade,
+                            Outcome(), started, summary)
+                else:
+                    summary.skipped += 1
+                remove(work / entry.id)
+                continue
+            if not force and gradebook.already_graded(connection, entry.id, content, *versions):
+                summary.skipped += 1
+                remove(work / entry.id)
+                continue
+            pending.append((entry, folder, content))
+
+        if progress:
+            progress.start(len(pending), summary)
+
+        def grade_one(entry, folder):
+            slot = slots.get()
+            try:
+                started = _now()
+                outcome = run_worker(stage, folder, work / entry.id / "scratch", limits, slot=slot,
+                                     isolate=summary.isolated, threads=threads)
+                return started, outcome
+            finally:
+                slots.put(slot)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            futures = {pool.submit(grade_one, entry, folder): (entry, content) for entry, folder, content in pending}
+            for future in concurrent.futures.as_completed(futures):
+                entry, content = futures[future]
+                started, outcome = future.result()
+                grade, status, reason = judge(outcome, rubric, limits)
+                _record(connection, out, entry.id, content, versions, status, reason, grade, outcome, started,
+                        summary)
+                remove(work / entry.id)
+                if progress:
+                    progress.advance(entry.id, status, grade)
+        write_outputs(connection, out, [item.id for item in rubric.items])
+    remove(work)
+    return summary
+
+
+def _record(connection, out: Path, submission: str, content: str, versions, status: str, reason: str,
+            grade: Grade, outcome: Outcome, started: str, summary: Summary) -> None:
+    results = results_dict(grade, outcome.seconds)
+    if reason:
+        results["output"] = f"Status: {status}: {reason}\n" + results["output"]
+    facts = {area: _plain(facts) for area, facts in grade.facts.items()}
+    row = gradebook.Row(
+        submission=submission, content_hash=content, grader_version=versions[0], profile_version=versions[1],
+        status=status, reason=reason, score=grade.score, max_score=grade.max_score,
+        isolated=summary.isolated, duration=round(outcome.seconds, 3), peak_memory_mb=round(outcome.peak_rss_mb, 1),
+        started=started, finished=_now(), results_json=json.dumps(results), facts_json=json.dumps(facts),
+        log=outcome.log,
+    )
+    gradebook.record(connection, row, grade.items)
+    summary.graded.append((submission, status, grade.score, grade.max_score, outcome.seconds))
+
+
+def _plain(facts):
+    from grader.facts import area_to_data
+
+    return area_to_data(facts)
+
+
+def write_outputs(connection, out: Path, item_ids: list[str]) -> None:
+    """gradebook.csv, and each submission's latest results.json under submissions/ID/."""
+    gradebook.export_csv(connection, out / "gradebook.csv", item_ids)
+    for row in gradebook.current(connection):
+        folder = out / "submissions" / row["submission"]
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "results.json").write_text(json.dumps(gradebook.results_of(row), indent=2) + "\n",
+                                             encoding="utf-8")
+
+
+def merge_results(sources, out) -> int:
+    """Join the gradebooks of several result folders (shards) into `out`, with its CSV and results.json files."""
+    out = Path(out)
+    databases = [Path(source) / "gradebook.sqlite" for source in sources]
+    for database in databases:
+        if not database.is_file():
+            raise BatchError(f"{database.parent} holds no gradebook.sqlite")
+    copied = gradebook.merge(databases, out / "gradebook.sqlite")
+    with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
+        write_outputs(connection, out, [item.id for item in load_rubric().items])
+    return copied
+
+
+def describe(summary: Summary) -> dict:
+    """Counts per status, mean and median score, and the slowest submissions of this run."""
+    scores = [score for _id, _status, score, _max, _seconds in summary.graded]
+    counts = {status: sum(1 for g in summary.graded if g[1] == status) for status in STATUSES}
+    return {
+        "graded": len(summary.graded),
+        "skipped": summary.skipped,
+        "statuses": {k: v for k, v in counts.items() if v},
+        "mean": round(statistics.fmean(scores), 2) if scores else None,
+        "median": statistics.median(scores) if scores else None,
+        "slowest": sorted(((g[4], g[0]) for g in summary.graded), reverse=True)[:5],
+    }

@@ -1,0 +1,289 @@
+"""Running the probe worker on one submission, isolated where bubblewrap exists, with limits everywhere.
+
+With bubblewrap (started as root, no user namespace; see NOTES.md) the worker sees:
+the interpreter and /usr read-only, the staged grader read-only (no reference/, no
+hidden checks), the submission read-only, one writable scratch folder, small tmpfs
+/tmp and /dev/shm, no network, no other process, and runs as an unprivileged uid of
+its own (one per worker slot, so that process limits of one cannot starve another).
+Without bubblewrap, or when not root, it is a plain child process with the same
+limits: not isolated, and `grader batch` says so.
+
+Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
+memory (the tree's resident memory, watched; over the limit it is killed and the
+status is out-of-memory), processes (RLIMIT_NPROC for the slot's uid), file size
+(RLIMIT_FSIZE), and the output kept (the last 64 KB of stdout/stderr).
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SANDBOX_UID_BASE = 61000  # + worker slot: unprivileged uids with no account, one per slot
+LOG_TAIL = 64 * 1024
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 600
+    memory_mb: int = 3072
+    processes: int = 512  # threads count too; TensorFlow starts dozens
+    file_mb: int = 256
+
+
+@dataclass
+class Outcome:
+    """What came out of the sandbox: facts per area (plain data) and how the process ended."""
+
+    areas: dict[str, dict] = field(default_factory=dict)  # area -> {"facts": ...} or {"failure": ...}
+    finished: bool = False  # the worker reported every area
+    ended: str = "exited"  # "exited" | "timeout" | "out-of-memory" | "cpu" | "signal"
+    exit_code: int | None = None
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    log: str = ""
+    rejected_lines: int = 0  # lines on the facts channel without the token: forged, ignored
+    tampered: tuple[str, ...] = ()  # grader functions the student's code replaced (then no facts count)
+
+
+def bubblewrap() -> str | None:
+    """The bwrap executable, when isolation is possible here (Linux, bwrap installed, running as root)."""
+    path = shutil.which("bwrap")
+    if path is None or not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return None
+    return path
+
+
+def isolation_problem() -> str | None:
+    """Why runs are not isolated here, or None when they are."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "grader batch is not running as root, which this form of bubblewrap needs"
+    if shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is not installed"
+    return None
+
+
+def _readable_ancestors(paths) -> list[str]:
+    """bwrap creates the parents of bind targets as 0700 directories: make them 0755 first."""
+    args, seen = [], set()
+    for path in paths:
+        for parent in reversed(Path(path).parents):
+            if str(parent) in ("/", "/usr") or str(parent) in seen:
+                continue
+            seen.add(str(parent))
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return args
+
+
+def _worker(facts_fd: int, submission, scratch) -> list[str]:
+    return [sys.executable, "-m", "grader.batch.worker", str(submission), str(scratch), str(facts_fd)]
+
+
+def _prlimit(limits: Limits, cpu_seconds: int) -> list[str]:
+    """Resource limits for the worker and everything it starts (util-linux prlimit)."""
+    return ["prlimit", f"--cpu={cpu_seconds}:{cpu_seconds + 5}", f"--fsize={limits.file_mb * 2**20}",
+            f"--nproc={limits.processes}", "--core=0", "--"]
+
+
+def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
+                   env: dict, facts_fd: int) -> list[str]:
+    prefixes = sorted({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    prefixes = [p for p in prefixes if not p.startswith("/usr")]
+    command = [
+        bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        "--die-with-parent", "--new-session", "--clearenv",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+        "--size", str(256 * 2**20), "--tmpfs", "/dev/shm",
+    ]
+    command += _readable_ancestors(prefixes)
+    for prefix in prefixes:
+        command += ["--ro-bind", prefix, prefix]
+    command += [
+        "--ro-bind", str(grader_root), "/grader",
+        "--ro-bind", str(submission), "/submission",
+        "--bind", str(scratch), "/scratch",
+        "--chdir", "/scratch",
+    ]
+    for key, value in {**env, "PYTHONPATH": "/grader", "HOME": "/scratch", "TMPDIR": "/tmp"}.items():
+        command += ["--setenv", key, value]
+    command += ["--remount-ro", "/",
+                "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
+                *_worker(facts_fd, "/submission", "/scratch")]
+    return command
+
+
+def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
+               isolate: bool = True, threads: int | None = None) -> Outcome:
+    """Probe one prepared submission in a sandboxed worker process and collect what it reports."""
+    bwrap = bubblewrap() if isolate else None
+    uid = SANDBOX_UID_BASE + slot
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        "MALLOC_ARENA_MAX": "2",
+        "GRADER_REFERENCE": "profile",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+    if threads:
+        env["TF_NUM_INTRAOP_THREADS"] = env["TF_NUM_INTEROP_THREADS"] = str(threads)
+    scratch.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(16)
+    facts_read, facts_write = os.pipe()
+    cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
+    if bwrap:
+        os.chown(scratch, uid, uid)
+        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write)
+        child_env = {}
+    else:
+        command = _worker(facts_write, submission, scratch)
+        child_env = {**env, "PYTHONPATH": str(grader_root), "HOME": str(scratch),
+                     "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if shutil.which("prlimit"):
+        command = _prlimit(limits, cpu_seconds) + command
+    outcome = Outcome()
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(facts_write,), close_fds=True, env=child_env, cwd=str(scratch),
+            start_new_session=True,
+        )
+    except BaseException:
+        os.close(facts_read)
+        raise
+    finally:
+        os.close(facts_write)
+    log = collections.deque()
+    readers = [
+        threading.Thread(target=_keep_tail, args=(process.stdout, log), daemon=True),
+        threading.Thread(target=_read_facts, args=(facts_read, token, outcome), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        process.stdin.write((token + "\n").encode())
+        process.stdin.close()
+    except OSError:
+        pass
+    outcome.ended = _watch(process, limits, started, outcome)
+    for reader in readers:
+        reader.join(timeout=5)
+    outcome.exit_code = process.returncode
+    if outcome.ended == "exited" and process.returncode is not None and process.returncode < 0:
+        signum = -process.returncode
+        outcome.ended = "cpu" if signum == signal.SIGXCPU else "signal"
+    outcome.seconds = time.monotonic() - started
+    outcome.log = b"".join(log).decode("utf-8", errors="replace")[-LOG_TAIL:]
+    return outcome
+
+
+def _keep_tail(stream, log: collections.deque) -> None:
+    kept = 0
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        log.append(chunk)
+        kept += len(chunk)
+        while kept > 2 * LOG_TAIL and len(log) > 1:
+            kept -= len(log.popleft())
+
+
+def _read_facts(fd: int, token: str, outcome: Outcome) -> None:
+    with os.fdopen(fd, "rb") as stream:
+        for raw in stream:
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                outcome.rejected_lines += 1
+                continue
+            if not isinstance(line, dict) or line.get("token") != token:
+                outcome.rejected_lines += 1
+                continue
+            if line.get("tampered"):
+                outcome.tampered = tuple(str(x) for x in line["tampered"])
+            elif line.get("done"):
+                outcome.finished = True
+            elif line.get("area") and not outcome.finished and line["area"] not in outcome.areas:
+                outcome.areas[line["area"]] = {k: v for k, v in line.items() if k in ("facts", "failure")}
+
+
+def _watch(process: subprocess.Popen, limits: Limits, started: float, outcome: Outcome) -> str:
+    """Wait for the worker; kill its whole tree on the wall-clock or memory limit."""
+    while True:
+        try:
+            process.wait(timeout=0.25)
+            return "exited"
+        except subprocess.TimeoutExpired:
+            pass
+        rss = _tree_rss_mb(process.pid)
+        outcome.peak_rss_mb = max(outcome.peak_rss_mb, rss)
+        if rss > limits.memory_mb:
+            _kill_tree(process)
+            return "out-of-memory"
+        if time.monotonic() - started > limits.wall_seconds:
+            _kill_tree(process)
+            return "timeout"
+
+
+def _kill_tree(process: subprocess.Popen) -> None:
+    """SIGKILL the worker's session (and with bwrap's PID namespace, everything in it)."""
+    for pid in [process.pid] + _descendants(process.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _children_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return children
+
+
+def _descendants(pid: int) -> list[int]:
+    children, found, stack = _children_map(), [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _tree_rss_mb(pid: int) -> float:
+    total = 0
+    for member in [pid] + _descendants(pid):
+        try:
+            with open(f"/proc/{member}/statm", "rb") as handle:
+                total += int(handle.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / 2**20

@@ -1,0 +1,105 @@
+"""The sandboxed half of batch grading: probe one submission and send its facts out.
+
+    python -m grader.batch.worker SUBMISSION SCRATCH FACTS_FD
+
+Run by `grader batch` inside the sandbox. It never computes a score. It reads a
+one-time token from stdin before any student code runs, then probes the six rubric
+areas in turn and writes each area's facts, as one JSON line tagged with the token,
+to file descriptor FACTS_FD: a pipe to the trusted grader. Whatever the student's
+code prints goes to stdout/stderr, which the grader keeps only as a log. An area
+whose line never arrives (the process was killed, or exited early) costs its points.
+
+Student code runs in this process, so it could try to replace the grader's own
+functions (say, a probe that returns the reference's facts). Before any student code
+runs, the worker takes a snapshot of every function, class and module the grader's
+modules (and the json and os modules it reports through) refer to; it compares them
+before and after each area, and on any difference reports tampering instead of facts.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import types
+from pathlib import Path
+
+WATCHED = ("grader", "json", "os", "posix", "builtins", "time")
+
+
+def snapshot() -> dict:
+    """Identity of everything the worker relies on: module globals, class attributes, function code."""
+    seen = {}
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name in WATCHED or name.startswith("grader.") or name.startswith("json.")):
+            continue
+        for key, value in list(vars(module).items()):
+            # Code, not data: module-level caches (a model built once, say) change by design.
+            if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type)):
+                seen[(name, key)] = id(value)
+                _describe(seen, (name, key), value)
+    return seen
+
+
+def _describe(seen: dict, where: tuple, value) -> None:
+    if isinstance(value, types.FunctionType):
+        seen[where + ("__code__",)] = id(value.__code__)
+        seen[where + ("__defaults__",)] = id(value.__defaults__)
+        seen[where + ("__kwdefaults__",)] = id(value.__kwdefaults__)
+    elif isinstance(value, type) and value.__module__.startswith("grader"):
+        for key, attribute in list(vars(value).items()):
+            seen[where + (key,)] = id(attribute)
+            if isinstance(attribute, types.FunctionType):
+                seen[where + (key, "__code__")] = id(attribute.__code__)
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    differences = [".".join(map(str, key)) for key in before if after.get(key) != before[key]]
+    return sorted(differences)[:5]
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    submission_path, scratch, facts_fd = Path(argv[0]), Path(argv[1]), int(argv[2])
+    token = sys.stdin.readline().strip()
+    channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
+    sys.stdin.close()
+
+    from grader.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    import grader.probes.analysis  # noqa: F401  every probe module, imported before student code runs
+    import grader.probes.callbacks  # noqa: F401
+    import grader.probes.data  # noqa: F401
+    import grader.probes.model  # noqa: F401
+    import grader.probes.property  # noqa: F401
+    import grader.probes.training  # noqa: F401
+    from grader.facts import area_to_data
+    from grader.grading import AREAS, probe_safely, reference_facts
+    from grader.probes.student_code import Submission
+
+    reference_facts("callbacks")  # read the profile now, not after student code could touch the file system
+    submission = Submission(submission_path)
+    os.chdir(scratch)
+    dumps, write = json.dumps, channel.write
+    baseline = snapshot()
+    for area in AREAS:
+        started = time.monotonic()
+        tampered = changed(baseline, snapshot())
+        facts = None if tampered else probe_safely(area, submission, scratch)
+        tampered = tampered or changed(baseline, snapshot())
+        if tampered:
+            write(dumps({"token": token, "tampered": tampered}) + "\n")
+            break
+        line = {"token": token, "area": area, "seconds": round(time.monotonic() - started, 3),
+                **area_to_data(facts)}
+        write(dumps(line) + "\n")
+    else:
+        write(dumps({"token": token, "done": True}) + "\n")
+    channel.flush()
+    # Leave without running student atexit handlers or finalizers (they could hang or print).
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""`grader batch`: submissions found and sandboxed, facts judged outside, a gradebook that survives kills."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from grader.batch import gradebook
+from grader.batch.run import judge, merge_results
+from grader.batch.sandbox import Limits, Outcome, bubblewrap
+from grader.batch.submissions import BadSubmission, discover, in_shard, parse_shard, prepare
+from grader.facts import area_to_data
+from grader.grading import AREAS
+from grader.profile import profile_facts
+from grader.rubric import load_rubric
+from tests.conftest import HOSTILE, REPOSITORY, fixture_names, materialize
+
+RUBRIC = load_rubric()
+ISOLATED = bubblewrap() is not None
+
+
+def write_zip(path: Path, files: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_submissions_are_folders_or_zips_with_stable_ids(tmp_path):
+    (tmp_path / "ann" / "assignment").mkdir(parents=True)
+    (tmp_path / "ann" / "assignment" / "data.py").write_text("x = 1\n")
+    (tmp_path / "ben").mkdir()
+    (tmp_path / "ben" / "model.py").write_text("y = 2\n")
+    write_zip(tmp_path / "cy.zip", {"cy-work/assignment/callbacks.py": "z = 3\n", "cy-work/notes.txt": "hi"})
+    write_zip(tmp_path / "dee.zip", {"../../evil.py": "boom"})
+    (tmp_path / ".DS_Store").write_text("")
+    entries = discover(tmp_path)
+    assert [entry.id for entry in entries] == ["ann", "ben", "cy", "dee"]
+    folder, ann_hash = prepare(entries[0], tmp_path / "work" / "ann")
+    assert (folder / "data.py").read_text() == "x = 1\n"
+    _, cy_hash = prepare(entries[2], tmp_path / "work" / "cy")
+    assert (tmp_path / "work" / "cy" / "callbacks.py").is_file()
+    assert not (tmp_path / "work" / "cy" / "notes.txt").exists()
+    with pytest.raises(BadSubmission, match="unsafe path"):
+        prepare(entries[3], tmp_path / "work" / "dee")
+    assert not (tmp_path.parent / "evil.py").exists()
+    # the same code, graded again, is recognised by its hash; changed code is not
+    _, again = prepare(entries[0], tmp_path / "work" / "ann2")
+    (tmp_path / "ann" / "assignment" / "data.py").write_text("x = 2\n")
+    _, changed = prepare(entries[0], tmp_path / "work" / "ann3")
+    assert again == ann_hash != changed
+
+
+def test_shards_split_every_submission_exactly_once_the_same_way_everywhere():
+    ids = [f"student-{i:03d}" for i in range(300)]
+    shards = [{i for i in ids if in_shard(i, (index, 4))} for index in range(1, 5)]
+    assert set().union(*shards) == set(ids) and sum(len(s) for s in shards) == len(ids)
+    assert all(40 < len(s) < 110 for s in shards)
+    # a hash of the id, not Python's per-process hash(): these hold on every machine
+    assert [in_shard("alice", (i, 3)) for i in (1, 2, 3)] == [False, True, False]
+    assert parse_shard("2/8") == (2, 8)
+    for bad in ("0/3", "4/3", "x", "1/0"):
+        with pytest.raises(ValueError):
+            parse_shard(bad)
+
+
+def test_an_area_the_worker_never_reported_costs_its_points_and_earlier_areas_count():
+    """A worker killed at the time limit after two areas: their facts are judged, the rest lost with the reason."""
+    done = {area: area_to_data(profile_facts(area)) for area in ("callbacks", "model")}
+    grade, status, reason = judge(Outcome(areas=done, ended="timeout"), RUBRIC, Limits(wall_seconds=90))
+    assert status == "timeout" and "longer than 90 s" in reason and "callbacks, model" in reason
+    kept = {item.area for item in grade.items if item.passed}
+    assert kept == {"callbacks", "model"}
+    lost = [item for item in grade.items if item.area == "data"]
+    assert all(not item.passed and "longer than 90 s" in item.found for item in lost)
+
+    grade, status, reason = judge(Outcome(areas=done, ended="out-of-memory"), RUBRIC, Limits(memory_mb=512))
+    assert status == "out-of-memory" and "more than 512 MB" in reason
+    grade, status, _ = judge(Outcome(areas=done, tampered=("grader.grading.probe_area",)), RUBRIC, Limits())
+    assert status == "tampered" and grade.score == 0
+
+
+def test_gradebook_rows_csv_and_merge(tmp_path):
+    items = RUBRIC.items
+
+    def row(name, score, finished):
+        return gradebook.Row(submission=name, content_hash="h" + name, grader_version="g", profile_version="p",
+                             status="graded", reason="", score=score, max_score=100, isolated=True, duration=1.0,
+                             peak_memory_mb=1.0, started=finished, finished=finished, results_json="{}",
+                             facts_json="{}", log="")
+
+    grade = judge(Outcome(areas={a: area_to_data(profile_facts(a)) for a in ("callbacks",)}), RUBRIC, Limits())[0]
+    for folder, names in (("one", ["a", "b"]), ("two", ["c"])):
+        with closing(gradebook.connect(tmp_path / folder / "gradebook.sqlite")) as db:
+            for name in names:
+                gradebook.record(db, row(name, grade.score, f"2026-01-0{len(name)}"), grade.items)
+            assert gradebook.already_graded(db, names[0], "h" + names[0], "g", "p")
+            assert not gradebook.already_graded(db, names[0], "other", "g", "p")
+    assert merge_results([tmp_path / "one", tmp_path / "two"], tmp_path / "all") == 3
+    assert merge_results([tmp_path / "one"], tmp_path / "all") == 0  # merging again adds nothing
+    with open(tmp_path / "all" / "gradebook.csv") as handle:
+        table = list(csv.DictReader(handle))
+    assert [r["submission"] for r in table] == ["a", "b", "c"]
+    assert set(table[0]) >= {item.id for item in items} | {"status", "score", "max_score", "reason"}
+    assert table[0]["callbacks.types"] == "3" and table[0]["data.request"] == "0"
+    assert (tmp_path / "all" / "submissions" / "c" / "results.json").is_file()
+
+
+# --- the real thing: subprocesses, TensorFlow in each worker ---------------------------------------
+
+def grader_batch(*args, wait=True, timeout=900):
+    command = [sys.executable, "-m", "grader", "batch", *map(str, args)]
+    if not wait:
+        return subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+    return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=timeout)
+
+
+def rows(results: Path) -> dict[str, sqlite3.Row]:
+    with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
+        db.row_factory = sqlite3.Row
+        return {row["submission"]: row for row in gradebook.current(db)}
+
+
+def all_gradings(results: Path) -> list[str]:
+    with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
+        return [name for (name,) in db.execute("SELECT submission FROM gradings ORDER BY submission")]
+
+
+def item_points(results: Path) -> dict[str, dict]:
+    with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
+        found = {}
+        for name, item, points in db.execute(
+                "SELECT g.submission, i.item_id, i.points FROM items i JOIN gradings g ON g.id = i.grading_id"):
+            found.setdefault(name, {})[item] = points
+        return found
+
+
+def workers_running() -> list[str]:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "grader.batch.worker" in command:
+            found.append(command)
+    return found
+
+
+@pytest.mark.slow
+def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
+    names = ["reference", "stubs", "mistake_val_acc", "broken_syntax_error", "mistake_shuffle_once"]
+    for name in names:
+        materialize(name, tmp_path / "class")
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert ("Isolated in bubblewrap" if ISOLATED else "NOT isolated") in done.stdout
+    graded_rows = rows(tmp_path / "results")
+    for name in names:
+        results = json.loads(graded_rows[name]["results_json"])
+        ours = {item.id: (item.points, item.feedback()) for item in graded(name).items}
+        theirs = {test["name"].split(":")[0]: (test["score"], test["output"]) for test in results["tests"]}
+        assert theirs == ours, name
+    assert graded_rows["broken_syntax_error"]["status"] == "import-error"
+    assert "callbacks.py could not be imported" in graded_rows["broken_syntax_error"]["reason"]
+    assert {row["status"] for name, row in graded_rows.items() if name != "broken_syntax_error"} == {"graded"}
+    with open(tmp_path / "results" / "gradebook.csv") as handle:
+        table = {r["submission"]: r for r in csv.DictReader(handle)}
+    assert table["reference"]["score"] == "100" and table["mistake_shuffle_once"]["data.reshuffled"] == "0"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap, run as root (.ci/run installs it)")
+def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_path):
+    names = fixture_names(HOSTILE)
+    for name in names + ["stubs"]:
+        materialize(name, tmp_path / "class")
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "60",
+                        "--memory", "2048")
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded_rows = rows(tmp_path / "results")
+    assert set(graded_rows) == set(names) | {"stubs"}
+    for name in names:
+        assert graded_rows[name]["score"] <= graded_rows["stubs"]["score"] == 0, name
+    statuses = {name: row["status"] for name, row in graded_rows.items()}
+    assert statuses == {
+        "stubs": "graded", "forge_results": "graded", "fake_channel": "graded", "read_reference": "graded",
+        "exit_at_import": "crashed", "patch_grader": "tampered", "resource_hog": "out-of-memory",
+        "print_flood": "timeout",
+    }
+    assert "exit code 0" in graded_rows["exit_at_import"]["reason"]
+    assert "grader.grading.probe_area" in graded_rows["patch_grader"]["reason"]
+    assert "found: nothing" in graded_rows["read_reference"]["log"]
+    assert "network: reached" not in graded_rows["resource_hog"]["log"]
+    assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
+    assert not workers_running()
+    for folder in (tmp_path / "class", tmp_path, REPOSITORY, Path("/tmp")):
+        assert not (folder / "results.json").exists()
+
+
+@pytest.mark.slow
+def test_a_killed_batch_resumes_grading_each_submission_once_and_shards_merge_to_the_same(tmp_path):
+    for index in range(4):
+        shutil.copytree(materialize("stubs", tmp_path / "made" / str(index)) / "assignment",
+                        tmp_path / "class" / f"student{index}" / "assignment")
+    results = tmp_path / "results"
+    running = grader_batch(tmp_path / "class", "--out", results, "-j", "1", wait=False)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and running.poll() is None:
+        if (results / "gradebook.sqlite").is_file() and len(all_gradings(results)) >= 1:
+            break
+        time.sleep(0.2)
+    os.killpg(running.pid, signal.SIGKILL)
+    running.wait()
+    first = all_gradings(results)
+    assert 1 <= len(first) < 4
+    time.sleep(1)
+    assert not workers_running()  # the sandbox died with the batch
+
+    done = grader_batch(tmp_path / "class", "--out", results, "-j", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert all_gradings(results) == [f"student{i}" for i in range(4)]  # each graded exactly once
+    assert f"{len(first)} submission(s) already graded" in done.stderr
+
+    for shard in ("1/2", "2/2"):
+        done = grader_batch(tmp_path / "class", "--out", tmp_path / f"shard{shard[0]}", "--shard", shard, "-j", "2")
+        assert done.returncode == 0, done.stderr[-3000:]
+    merge = subprocess.run([sys.executable, "-m", "grader", "merge", tmp_path / "shard1", tmp_path / "shard2",
+                            "--out", tmp_path / "merged"], cwd=REPOSITORY, capture_output=True, text=True)
+    assert merge.returncode == 0, merge.stderr
+    assert item_points(tmp_path / "merged") == item_points(results)
+    keep = ("submission", "status", "score", "max_score", "content_hash")
+    assert ({n: tuple(r[k] for k in keep) for n, r in rows(tmp_path / "merged").items()}
+            == {n: tuple(r[k] for k in keep) for n, r in rows(results).items()})
+    merged_csv = (tmp_path / "merged" / "gradebook.csv").read_text().splitlines()
+    assert [line.split(",")[:4] for line in merged_csv] == \
+           [line.split(",")[:4] for line in (results / "gradebook.csv").read_text().splitlines()]
