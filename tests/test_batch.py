@@ -187,7 +187,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     names = fixture_names(HOSTILE)
     for name in names + ["stubs"]:
         materialize(name, tmp_path / "class")
-    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "60",
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "40",
                         "--memory", "2048")
     assert done.returncode == 0, done.stderr[-3000:]
     graded_rows = rows(tmp_path / "results")
