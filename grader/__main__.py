@@ -226,8 +226,8 @@ def main(argv=None) -> int:
                                 "sandbox, into RESULTS/gradebook.sqlite")
     batch.add_argument("submissions", help="folder holding one folder or .zip per submission")
     batch.add_argument("--out", required=True, help="results folder (gradebook, CSV, results.json files)")
-    batch.add_argument("-j", "--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2),
-                       help="submissions graded at once (default: half the cores)")
+    batch.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                       help="submissions graded at once (default: one per core; each worker needs ~0.8 GB)")
     batch.add_argument("--timeout", type=float, default=600, help="seconds per submission (default 600)")
     batch.add_argument("--memory", type=int, default=3072, help="MB of memory per submission (default 3072)")
     batch.add_argument("--shard", metavar="I/N", help="grade only shard I of N (for job arrays); see merge")

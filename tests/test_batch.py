@@ -62,6 +62,15 @@ def test_submissions_are_folders_or_zips_with_stable_ids(tmp_path):
     assert again == ann_hash != changed
 
 
+def test_symbolic_links_in_a_submission_are_not_followed(tmp_path):
+    (tmp_path / "secret.txt").write_text("the instructor's password")
+    (tmp_path / "class" / "eve").mkdir(parents=True)
+    (tmp_path / "class" / "eve" / "model.py").write_text("y = 2\n")
+    (tmp_path / "class" / "eve" / "data.py").symlink_to(tmp_path / "secret.txt")
+    folder, _ = prepare(discover(tmp_path / "class")[0], tmp_path / "work")
+    assert sorted(p.name for p in folder.iterdir()) == ["model.py"]
+
+
 def test_shards_split_every_submission_exactly_once_the_same_way_everywhere():
     ids = [f"student-{i:03d}" for i in range(300)]
     shards = [{i for i in ids if in_shard(i, (index, 4))} for index in range(1, 5)]

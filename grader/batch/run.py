@@ -115,6 +115,9 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
     if outcome.ended == "out-of-memory":
         return Failure(kind="out_of_memory", where="your code",
                        summary=f"used more than {limits.memory_mb} MB of memory and was stopped")
+    if outcome.ended == "grader-error":
+        return Failure(kind="crashed", where="this submission",
+                       summary=f"the grader could not start its sandbox ({outcome.log[:300]})")
     how = (f"the process ended with exit code {outcome.exit_code}" if (outcome.exit_code or 0) >= 0
            else f"the process was killed by signal {-outcome.exit_code}")
     return Failure(kind="killed", where="your code", summary=f"{how} before this part was graded "
@@ -195,11 +198,12 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
 
         def grade_one(entry, folder):
             slot = slots.get()
+            started = _now()
             try:
-                started = _now()
-                outcome = run_worker(stage, folder, work / entry.id / "scratch", limits, slot=slot,
-                                     isolate=summary.isolated, threads=threads)
-                return started, outcome
+                return started, run_worker(stage, folder, work / entry.id / "scratch", limits, slot=slot,
+                                           isolate=summary.isolated, threads=threads)
+            except Exception as error:  # the sandbox itself failed: record it, go on with the batch
+                return started, Outcome(ended="grader-error", log=f"{type(error).__name__}: {error}")
             finally:
                 slots.put(slot)
 
@@ -208,7 +212,12 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             for future in concurrent.futures.as_completed(futures):
                 entry, content = futures[future]
                 started, outcome = future.result()
-                grade, status, reason = judge(outcome, rubric, limits)
+                try:
+                    grade, status, reason = judge(outcome, rubric, limits)
+                except Exception as error:  # facts the verdicts choke on: a grader bug, not the student's
+                    reason = f"the grader failed to judge this submission ({type(error).__name__}: {error})"
+                    grade, status = _unreadable_grade(rubric, reason), "crashed"
+                    outcome.log += f"\n[grader] {reason}"
                 _record(connection, out, entry.id, content, versions, status, reason, grade, outcome, started,
                         summary)
                 remove(work / entry.id)

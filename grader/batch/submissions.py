@@ -70,7 +70,8 @@ def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
     destination.mkdir(parents=True, exist_ok=True)
     if entry.path.is_dir():
         source = _module_folder(entry.path)
-        files = {p.name: p.read_bytes() for p in sorted(source.glob("*.py")) if p.is_file()}
+        # Symbolic links are left out: one could point at any file this (trusted) process can read.
+        files = {p.name: p.read_bytes() for p in sorted(source.glob("*.py")) if p.is_file() and not p.is_symlink()}
     else:
         files = _from_zip(entry.path)
     if not any(f"{name}.py" in files for name in MODULES):
@@ -88,10 +89,12 @@ def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
 def _module_folder(root: Path) -> Path:
     """Where the modules are: the top, assignment/, or inside one wrapping folder."""
     candidates = [root, root / "assignment"]
-    inner = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))]
+    inner = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith((".", "_"))]
     if len(inner) == 1:
         candidates += [inner[0], inner[0] / "assignment"]
     for candidate in candidates:
+        if candidate.is_symlink():
+            continue
         if any((candidate / f"{name}.py").is_file() for name in MODULES):
             return candidate
     return root
