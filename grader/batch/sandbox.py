@@ -10,7 +10,8 @@ limits: not isolated, and `grader batch` says so.
 
 Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
 memory (the tree's resident memory, watched; over the limit it is killed and the
-status is out-of-memory), processes (RLIMIT_NPROC for the slot's uid), file size
+status is out-of-memory; a memory cgroup a little above the limit, where the machine
+allows one, stops allocations faster than the watchdog), processes (RLIMIT_NPROC for the slot's uid), file size
 (RLIMIT_FSIZE), and the output kept (the last 64 KB of stdout/stderr).
 """
 from __future__ import annotations
@@ -54,6 +55,74 @@ class Outcome:
     log: str = ""
     rejected_lines: int = 0  # lines on the facts channel without the token: forged, ignored
     tampered: tuple[str, ...] = ()  # grader functions the student's code replaced (then no facts count)
+
+
+class MemoryCage:
+    """A memory cgroup around one worker, where this machine lets us make one (v1 or v2).
+
+    The watchdog reads the tree's resident memory four times a second and stops it at the
+    limit; an allocation faster than that is stopped by the kernel at this cgroup's hard
+    limit, a little higher. Without cgroups the watchdog alone guards memory.
+    """
+
+    V1 = Path("/sys/fs/cgroup/memory")
+    V2 = Path("/sys/fs/cgroup")
+
+    def __init__(self, name: str, limit_mb: int):
+        self.path, self.version = None, None
+        limit = str((limit_mb + 512) * 2**20)
+        try:
+            if (self.V2 / "cgroup.controllers").is_file() and "memory" in (self.V2 / "cgroup.controllers").read_text():
+                path = self.V2 / name
+                path.mkdir()
+                self.path, self.version = path, 2
+                (path / "memory.max").write_text(limit)
+                if (path / "memory.swap.max").exists():
+                    (path / "memory.swap.max").write_text("0")
+            elif (self.V1 / "memory.limit_in_bytes").is_file():
+                path = self.V1 / name
+                path.mkdir()
+                self.path, self.version = path, 1
+                (path / "memory.limit_in_bytes").write_text(limit)
+                if (path / "memory.memsw.limit_in_bytes").exists():
+                    (path / "memory.memsw.limit_in_bytes").write_text(limit)
+        except OSError:
+            self.close()
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """The command, started inside the cgroup (the shell joins it, then becomes the command)."""
+        if self.path is None:
+            return command
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs"), *command]
+
+    def oom_killed(self) -> bool:
+        if self.path is None:
+            return False
+        try:
+            text = (self.path / ("memory.events" if self.version == 2 else "memory.oom_control")).read_text()
+        except OSError:
+            return False
+        counts = dict(line.split() for line in text.splitlines() if len(line.split()) == 2)
+        return int(counts.get("oom_kill", "0")) > 0
+
+    def close(self) -> None:
+        if self.path is None:
+            return
+        try:
+            for pid in (self.path / "cgroup.procs").read_text().split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            for _ in range(50):
+                try:
+                    self.path.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        except OSError:
+            pass
+        self.path = None
 
 
 def bubblewrap() -> str | None:
@@ -158,6 +227,8 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
                      "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     if shutil.which("prlimit"):
         command = _prlimit(limits, cpu_seconds) + command
+    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{token[:8]}", limits.memory_mb)
+    command = cage.wrap(command)
     outcome = Outcome()
     started = time.monotonic()
     try:
@@ -168,6 +239,7 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
         )
     except BaseException:
         os.close(facts_read)
+        cage.close()
         raise
     finally:
         os.close(facts_write)
@@ -184,10 +256,14 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     except OSError:
         pass
     outcome.ended = _watch(process, limits, started, outcome)
+    oom_killed = cage.oom_killed()
+    cage.close()
     for reader in readers:
         reader.join(timeout=5)
     outcome.exit_code = process.returncode
-    if outcome.ended == "exited" and process.returncode is not None and process.returncode < 0:
+    if outcome.ended == "exited" and oom_killed:
+        outcome.ended = "out-of-memory"
+    elif outcome.ended == "exited" and process.returncode is not None and process.returncode < 0:
         signum = -process.returncode
         outcome.ended = "cpu" if signum == signal.SIGXCPU else "signal"
     outcome.seconds = time.monotonic() - started
