@@ -86,8 +86,11 @@ DATA_CASES = [
     ("never scaled", replace(DATA, pixel_range=(0.0, 255.0), first_conv_range=(0.0, 255.0)), {"data.value_range"}),
     ("scaled twice", replace(DATA, first_conv_range=(0.0, 0.0039)), {"data.value_range"}),
     ("no model, scaled pipeline", replace(DATA, first_conv_range=None, first_conv_problem="x"), set()),
-    ("not shuffled", replace(DATA, train_orders=((0, 1, 2, 3), (0, 1, 2, 3))), {"data.shuffled"}),
-    ("shuffled once with a fixed order", replace(DATA, train_orders=((3, 1, 2, 0), (3, 1, 2, 0))), set()),
+    ("not shuffled", replace(DATA, train_orders=((0, 1, 2, 3), (0, 1, 2, 3))), {"data.shuffled", "data.reshuffled"}),
+    # shuffled, but the same order every epoch: only the hidden item notices
+    ("shuffled once with a fixed order", replace(DATA, train_orders=((3, 1, 2, 0), (3, 1, 2, 0))),
+     {"data.reshuffled"}),
+    ("reshuffled every epoch", replace(DATA, train_orders=((3, 1, 2, 0), (2, 0, 3, 1))), set()),
 ]
 
 
