@@ -6,6 +6,9 @@
   grader export-student OUT                   write the repository students receive
   grader batch SUBMISSIONS --out RESULTS      grade a class, each submission sandboxed
   grader merge RESULTS_1 ... --out RESULTS    join the gradebooks of shards
+  grader report RESULTS                       the class report (scores, items, statuses)
+  grader classroom results.json               GitHub Classroom points and job summary
+  grader gradescope-bundle OUT.zip            the Gradescope autograder zip
 """
 from __future__ import annotations
 
@@ -199,6 +202,50 @@ def _merge(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from contextlib import closing
+
+    from grader.batch import gradebook
+    from grader.batch.run import write_class_report
+
+    database = Path(args.results) / "gradebook.sqlite"
+    if not database.is_file():
+        print(f"grader report: {args.results} holds no gradebook.sqlite (run grader batch first)", file=sys.stderr)
+        return 1
+    with closing(gradebook.connect(database)) as connection:
+        path = write_class_report(connection, Path(args.results))
+    print(f"Wrote {path}")
+    return 0
+
+
+def _classroom(args) -> int:
+    from grader.report.classroom import publish
+
+    if not Path(args.results_json).is_file():
+        print(f"grader classroom: {args.results_json} does not exist (did pytest grader run with "
+              "--grader-json?)", file=sys.stderr)
+        return 1
+    publish(args.results_json)
+    return 0
+
+
+def _gradescope_bundle(args) -> int:
+    from grader.gradescope import build_bundle
+
+    path = build_bundle(args.out)
+    print(f"Wrote {path}: upload it as the autograder of a Gradescope programming assignment "
+          "(setup.sh installs Python, bubblewrap and the grader; run_autograder grades each submission).")
+    return 0
+
+
+def _gradescope_run(args) -> int:
+    from grader.gradescope import run
+
+    results = run(args.submission, args.results_json)
+    print(results.get("output", ""))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="grader",
@@ -239,6 +286,20 @@ def main(argv=None) -> int:
     merge.add_argument("results", nargs="+", help="results folders written by grader batch")
     merge.add_argument("--out", required=True, help="folder for the joined gradebook")
     merge.set_defaults(run=_merge)
+    report = commands.add_parser("report", help="write RESULTS/class-report.html from a gradebook")
+    report.add_argument("results", help="a results folder written by grader batch or grader merge")
+    report.set_defaults(run=_report)
+    classroom = commands.add_parser("classroom", help="GitHub Actions: report a results.json to GitHub Classroom "
+                                    "and the job summary")
+    classroom.add_argument("results_json")
+    classroom.set_defaults(run=_classroom)
+    bundle = commands.add_parser("gradescope-bundle", help="write the Gradescope autograder zip")
+    bundle.add_argument("out", help="the zip file to write, e.g. autograder.zip")
+    bundle.set_defaults(run=_gradescope_bundle)
+    gradescope = commands.add_parser("gradescope-run", help="(run_autograder) grade SUBMISSION into RESULTS_JSON")
+    gradescope.add_argument("submission")
+    gradescope.add_argument("results_json")
+    gradescope.set_defaults(run=_gradescope_run)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -42,6 +42,12 @@ def pytest_addoption(parser):
         default=None,
         help="also write the grade to PATH in Gradescope's results.json format",
     )
+    group.addoption(
+        "--grader-report",
+        metavar="PATH",
+        default=None,
+        help="also write the grade as a self-contained HTML page, with plots of the training runs",
+    )
 
 
 def pytest_configure(config):
@@ -110,6 +116,14 @@ def pytest_sessionfinish(session, exitstatus):
         from grader.report.results_json import write_results_json
 
         write_results_json(grading.grade, path, time.monotonic() - grading.started)
+    report = session.config.getoption("--grader-report")
+    if grading is not None and report:
+        from grader.report.html import submission_report
+
+        reference = reference_facts("behaviour") if "behaviour" in grading.grade.facts else None
+        page = submission_report(grading.grade, grading.rubric.title, reference)
+        Path(report).parent.mkdir(parents=True, exist_ok=True)
+        Path(report).write_text(page, encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

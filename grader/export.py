@@ -48,6 +48,7 @@ def export_student(out) -> Exported:
     _write_readme(out / "README.md", load_rubric(out / "grader" / "rubric.toml"), hidden)
     _write_pyproject(out / "pyproject.toml")
     shutil.copy(REPOSITORY / ".gitignore", out / ".gitignore")
+    shutil.copytree(STUDENT_FILES / ".github", out / ".github")  # GitHub Classroom's autograding workflow
 
     leaked = [p for p in ("reference", "tests", "grader/hidden") if (out / p).exists()]
     if leaked:  # cannot happen unless the code above changes; never hand out such a copy

@@ -51,7 +51,12 @@ def test_hidden_items_exist_and_count_in_the_instructors_total():
 
 def test_the_export_holds_what_students_need_and_nothing_else(exported):
     assert {p.name for p in exported.iterdir()} == {"assignment", "grader", "README.md", "pyproject.toml",
-                                                     ".gitignore"}
+                                                     ".gitignore", ".github"}
+    workflow = (exported / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "id: grade" in workflow and "runners: grade" in workflow  # the reporter reads GRADE_RESULTS
+    assert 'GRADE_RESULTS: "${{ steps.grade.outputs.result }}"' in workflow
+    assert "pytest grader --grader-json results.json --grader-report report.html --junitxml junit.xml" in workflow
+    assert "python -m grader classroom results.json" in workflow and "\t" not in workflow
     assert not (exported / "grader" / "hidden").exists()
     assert (exported / "grader" / "profile.json").is_file()
     assert files_under(exported / "assignment") == files_under(STUBS)

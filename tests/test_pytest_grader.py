@@ -67,7 +67,7 @@ def test_broken_import_is_reported_and_the_run_completes(tmp_path, submission_pa
 def test_partly_wrong_submission_scores_the_rest(tmp_path, submission_path):
     results = tmp_path / "results.json"
     run = run_grader("--submission", str(submission_path("mistake_val_acc")), "--grader-json", str(results),
-                     "--junitxml", str(tmp_path / "junit.xml"))
+                     "--junitxml", str(tmp_path / "junit.xml"), "--grader-report", str(tmp_path / "report.html"))
     assert run.returncode == 1  # not full marks
     data = json.loads(results.read_text())
     failed = [test["name"].split(":")[0] for test in data["tests"] if test["status"] == "failed"]
@@ -75,6 +75,9 @@ def test_partly_wrong_submission_scores_the_rest(tmp_path, submission_path):
                       "property.checkpoint"]  # rubric order, whatever order pytest ran them in
     assert data["score"] == data["max_score"] - 2 - 5 - 5 - 5
     assert (tmp_path / "junit.xml").read_text().count("<failure") == 4
+    page = (tmp_path / "report.html").read_text()
+    assert f"Total: {data['score']} / {data['max_score']} points" in page
+    assert 'id="runs-plot"' in page and "data:image/png;base64," in page and "behaviour.checkpoint_saves" in page
 
 
 def test_unknown_submission_path_is_a_clear_usage_error(tmp_path):

@@ -243,6 +243,21 @@ def _record(connection, out: Path, submission: str, content: str, versions, stat
     )
     gradebook.record(connection, row, grade.items)
     summary.graded.append((submission, status, grade.score, grade.max_score, outcome.seconds))
+    _write_report(out, submission, grade, status, reason)
+
+
+def _write_report(out: Path, submission: str, grade: Grade, status: str, reason: str) -> None:
+    """submissions/ID/report.html: the page a student can be sent (a report that fails costs no grade)."""
+    from grader.report.html import submission_report
+
+    folder = out / "submissions" / submission
+    folder.mkdir(parents=True, exist_ok=True)
+    title = f"{submission}: {status}" + (f" ({reason})" if reason else "")
+    try:
+        page = submission_report(grade, title, profile_facts("behaviour"), student_view=True)
+    except Exception as error:  # a plot that cannot be drawn must not stop the batch
+        page = f"<!DOCTYPE html><p>The report could not be drawn: {type(error).__name__}</p>"
+    (folder / "report.html").write_text(page, encoding="utf-8")
 
 
 def _plain(facts):
@@ -252,8 +267,9 @@ def _plain(facts):
 
 
 def write_outputs(connection, out: Path, item_ids: list[str]) -> None:
-    """gradebook.csv, and each submission's latest results.json under submissions/ID/."""
+    """gradebook.csv, class-report.html, and each submission's latest results.json under submissions/ID/."""
     gradebook.export_csv(connection, out / "gradebook.csv", item_ids)
+    write_class_report(connection, out)
     for row in gradebook.current(connection):
         folder = out / "submissions" / row["submission"]
         folder.mkdir(parents=True, exist_ok=True)
@@ -269,6 +285,11 @@ def merge_results(sources, out) -> int:
         if not database.is_file():
             raise BatchError(f"{database.parent} holds no gradebook.sqlite")
     copied = gradebook.merge(databases, out / "gradebook.sqlite")
+    for source in sources:  # the per-submission reports travel with their shard
+        for report in sorted((Path(source) / "submissions").glob("*/report.html")):
+            target = out / "submissions" / report.parent.name / "report.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(report, target)
     with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
         write_outputs(connection, out, [item.id for item in load_rubric().items])
     return copied
@@ -286,3 +307,16 @@ def describe(summary: Summary) -> dict:
         "median": statistics.median(scores) if scores else None,
         "slowest": sorted(((g[4], g[0]) for g in summary.graded), reverse=True)[:5],
     }
+
+
+def write_class_report(connection, out: Path) -> Path:
+    """RESULTS/class-report.html from the latest grading of each submission."""
+    from grader.report.html import class_report
+
+    rows = []
+    for row in gradebook.current(connection):
+        earned = dict(connection.execute("SELECT item_id, passed FROM items WHERE grading_id = ?", (row["id"],)))
+        rows.append({**dict(row), "items": earned})
+    path = out / "class-report.html"
+    path.write_text(class_report(rows, load_rubric().items, title=f"Class report: {out.name}"), encoding="utf-8")
+    return path

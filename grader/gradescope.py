@@ -1,0 +1,81 @@
+"""Gradescope: the autograder bundle, and the command its run_autograder calls.
+
+`grader gradescope-bundle OUT.zip` writes the zip to upload as a Gradescope
+programming assignment's autograder: `setup.sh` (installs Python, bubblewrap and this
+grader), `run_autograder`, and the grader itself under source/, with its profile and
+its hidden items (Gradescope shows each test by its visibility) but no reference/.
+
+On Gradescope, `run_autograder` runs `grader gradescope-run /autograder/submission
+/autograder/results/results.json`: the submission is graded like one of a batch, in a
+sandboxed worker where bubblewrap works, and the score is computed outside it.
+Whatever happens, a results.json is written, so Gradescope never shows an empty result.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+from grader.grading import REPOSITORY
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when the autograder image is built.
+set -euo pipefail
+apt-get update -qq
+apt-get install -y -qq python3 python3-pip python3-venv bubblewrap util-linux >/dev/null
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install --quiet --disable-pip-version-check /autograder/source
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission. AUTOGRADER_ROOT is for trying it elsewhere.
+root="${AUTOGRADER_ROOT:-/autograder}"
+python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
+mkdir -p "$root/results"
+cd "$root/source"
+exec "$python" -m grader gradescope-run "$root/submission" "$root/results/results.json"
+"""
+
+
+def build_bundle(out) -> Path:
+    """The autograder zip: setup.sh and run_autograder at its top, the grader under source/."""
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    junk = shutil.ignore_patterns("__pycache__", "*.pyc")
+    with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
+        source = Path(scratch) / "source"
+        shutil.copytree(REPOSITORY / "grader", source / "grader", ignore=junk)
+        shutil.copy(REPOSITORY / "pyproject.toml", source / "pyproject.toml")
+        (source / "README.md").write_text("The autograder of the cats-vs-dogs callbacks assignment.\n")
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, text in (("setup.sh", SETUP), ("run_autograder", RUN)):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o755 << 16
+                archive.writestr(info, text)
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    archive.write(path, f"source/{path.relative_to(source)}")
+    return out
+
+
+def run(submission, results_path, timeout: float = 900) -> dict:
+    """Grade one Gradescope submission folder into results.json, in the batch sandbox."""
+    from grader.batch.run import run_batch
+    from grader.batch.sandbox import Limits
+
+    results_path = Path(results_path)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="gradescope-run-") as scratch:
+            folder = Path(scratch) / "class" / "submission"
+            shutil.copytree(submission, folder, symlinks=True)
+            run_batch(Path(scratch) / "class", Path(scratch) / "out", jobs=1, limits=Limits(wall_seconds=timeout))
+            results = json.loads((Path(scratch) / "out" / "submissions" / "submission" / "results.json").read_text())
+    except Exception as error:  # never leave Gradescope without a results.json
+        results = {"score": 0, "output": f"The autograder could not grade this submission: "
+                                          f"{type(error).__name__}: {error}. Please tell your instructor.",
+                   "tests": [], "visibility": "visible"}
+    results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return results
