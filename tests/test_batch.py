@@ -188,6 +188,10 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
     with open(tmp_path / "results" / "gradebook.csv") as handle:
         table = {r["submission"]: r for r in csv.DictReader(handle)}
     assert table["reference"]["score"] == "100" and table["mistake_shuffle_once"]["data.reshuffled"] == "0"
+    # reports: one page per submission to send to the student (hidden items not named), one for the class
+    page = (tmp_path / "results" / "submissions" / "mistake_shuffle_once" / "report.html").read_text()
+    assert 'id="runs-plot"' in page and "data.reshuffled" not in page and "Total: 99 / 100 points" in page
+    assert "5 submissions" in (tmp_path / "results" / "class-report.html").read_text()
 
 
 @pytest.mark.slow
