@@ -60,10 +60,11 @@ def _profile(args) -> int:
     if args.check and old is None:
         print(f"grader profile --check: no usable {PROFILE_PATH.name}. Run `grader profile`.", file=sys.stderr)
         return 1
-    from grader.quiet import quiet_tensorflow
+    from grader.quiet import import_tensorflow_quietly
 
-    quiet_tensorflow()
     changes = staleness(old, REFERENCE_DIR) if old else []
+    if not (args.check and changes):
+        import_tensorflow_quietly()
     fresh = None
     if not (args.check and changes):  # a changed reference file already settles --check
         fresh = build_profile(REFERENCE_DIR, live_reference_facts)
@@ -100,8 +101,10 @@ def _export_student(args) -> int:
         return 1
     print(f"Wrote the students' repository to {exported.path} ({exported.files} files): the stubs, "
           f"the grader with its profile, a README; no reference/, no tests/.")
-    print(f"It grades {exported.visible_points:g} points; {exported.hidden_points:g} more are hidden "
-          "items, graded only here and in batch mode.")
+    from grader.report.results_json import points
+
+    print(f"It grades {points(exported.visible_points)}; hidden items worth {points(exported.hidden_points)} "
+          "are graded only here, in batch mode and on Gradescope.")
     print(f"Try it: cd {exported.path} && pip install -e . && pytest grader")
     return 0
 
@@ -125,6 +128,8 @@ class _Progress:
         if summary.skipped:
             self.console.print(f"{summary.skipped} submission(s) already graded with this grader: skipped "
                                "(--force regrades them).")
+        if not total:
+            return
         self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("{task.description}"), console=self.console, transient=False)
         self.bar.start()

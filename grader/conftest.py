@@ -132,5 +132,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         return
     from grader.report.table import render_grade_table
 
-    width = min(terminalreporter._tw.fullwidth, 120)
+    # A terminal's own width; in CI logs (not a terminal) room enough that no description is cut.
+    width = min(terminalreporter._tw.fullwidth, 120) if bool(terminalreporter.isatty) else 120
     terminalreporter.write(render_grade_table(grading.grade, width=width, color=terminalreporter.hasmarkup))

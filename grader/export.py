@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.grading import REPOSITORY, REFERENCE_DIR
 from grader.profile import PROFILE_PATH, ProfileError, read_profile, staleness
+from grader.report.results_json import points
 from grader.rubric import load_rubric
 
 STUDENT_FILES = REPOSITORY / "student"  # files only the students' copy has (its README)
@@ -96,9 +97,9 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
     rows = []
     for area in rubric.areas:
         items = rubric.in_area(area.key)
-        rows.append(f"| {area.number}. {area.title} | {sum(i.points for i in items):g} | "
-                    + "; ".join(i.description for i in items) + " |")
-    hidden_note = (f"Your instructor also grades {hidden:g} more points with hidden checks after you "
+        rows.append(f"| **{area.number}** | **{area.title}** | **{sum(i.points for i in items):g}** |")
+        rows += [f"| {i.number} | {i.description} | {i.points:g} |" for i in items]
+    hidden_note = (f"Your instructor also grades {points(hidden)} with hidden checks after you "
                    "submit; `pytest grader` does not run them." if hidden else "")
     template = string.Template((STUDENT_FILES / "README.md").read_text(encoding="utf-8"))
     path.write_text(template.substitute(
@@ -116,5 +117,6 @@ def _write_pyproject(path: Path) -> None:
     if text.count(testpaths) != 1:
         raise ExportError(f"pyproject.toml: expected one `{testpaths}` line to point at grader/")
     text = text.replace(testpaths, 'testpaths = ["grader"]')
+    text = text.replace(', "hidden/rubric.toml"', "")  # there is no grader/hidden in this copy
     text = text.replace("`pytest tests` runs the grader's own tests.", "a bare `pytest` grades too.")
     path.write_text(text, encoding="utf-8")

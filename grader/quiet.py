@@ -19,6 +19,28 @@ def quiet_tensorflow():
     warnings.filterwarnings("ignore", module=r"(keras|tensorflow|absl|tensorflow_datasets)(\.|$)")
 
 
+def import_tensorflow_quietly():
+    """Import TensorFlow with its start-up lines (absl, oneDNN, CUDA) kept off the terminal.
+
+    They are written to file descriptor 2 by C++ code before any log level applies, so
+    only a redirect hides them; used by commands that print to a terminal themselves.
+    """
+    import sys
+
+    quiet_tensorflow()
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def seed_everything(seed=SEED):
     """Same seed, same weights, same shuffles: the same submission gets the same score."""
     import keras

@@ -114,9 +114,10 @@ def test_the_students_readme_and_project_file(exported):
     readme = (exported / "README.md").read_text()
     assert readme.splitlines()[3] == "pip install -e . && pytest grader        # install, then grade your work in ./assignment"
     assert "$" not in readme  # every placeholder filled in
-    assert f"{HIDDEN_POINTS:g} more points with hidden checks" in readme
+    assert "also grades 1 point with hidden checks" in readme
     assert all(item.description in readme for item in VISIBLE)
-    assert 'testpaths = ["grader"]' in (exported / "pyproject.toml").read_text()
+    project = (exported / "pyproject.toml").read_text()
+    assert 'testpaths = ["grader"]' in project and "hidden" not in project
 
 
 def test_export_refuses_a_folder_in_use_and_a_stale_profile(tmp_path, monkeypatch):
@@ -190,7 +191,7 @@ def test_the_exported_repo_grades_the_reference_fully_and_the_stubs_at_zero(expo
     visible_max = RUBRIC.max_points - HIDDEN_POINTS
     assert (full["data"]["score"], full["data"]["max_score"], full["code"]) == (visible_max, visible_max, 0)
     assert {t["visibility"] for t in full["data"]["tests"]} == {"visible"}
-    assert f"{HIDDEN_POINTS:g} more points are graded by your instructor's hidden checks" in full["stdout"]
+    assert "1 point more is graded by your instructor's hidden checks" in full["stdout"]
 
     stubs = grade_in(exported, exported / "assignment", tmp_path)
     assert (stubs["data"]["score"], stubs["data"]["max_score"], stubs["code"]) == (0, visible_max, 1)

@@ -12,7 +12,7 @@ import statistics
 
 from grader.grading import Grade
 from grader.report.plots import histogram_png, pass_rates_png, training_runs_png
-from grader.report.results_json import _number
+from grader.report.results_json import _number, points
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -76,8 +76,8 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
                      f"{_number(sum(i.max_points for i in hidden))} points come from your instructor's hidden "
                      "checks, which are not listed here.</p>")
     if grade.hidden_elsewhere:
-        parts.append(f"<p>{_number(grade.hidden_elsewhere)} more points are graded by your instructor's hidden "
-                     "checks after you submit.</p>")
+        parts.append(f"<p>{points(grade.hidden_elsewhere)} more {'is' if grade.hidden_elsewhere == 1 else 'are'} "
+                     "graded by your instructor's hidden checks after you submit.</p>")
     parts.append('<table id="items"><tr><th>#</th><th>item</th><th>what earns the points</th>'
                  '<th>points</th></tr>' + "".join(rows) + "</table>")
     if feedback:

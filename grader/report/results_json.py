@@ -11,6 +11,11 @@ def _number(value: float):
     return int(value) if float(value).is_integer() else round(float(value), 4)
 
 
+def points(value: float) -> str:
+    """"1 point", "2 points", "0.5 points"."""
+    return f"{_number(value)} point" + ("" if value == 1 else "s")
+
+
 def results_dict(grade: Grade, execution_time: float) -> dict:
     lost = [item for item in grade.items if not item.passed and item.visibility == "visible"]
     lost_hidden = [item for item in grade.items if not item.passed and item.visibility != "visible"]

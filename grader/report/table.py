@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.grading import Grade
-from grader.report.results_json import _number
+from grader.report.results_json import _number, points
 
 
 def _points(item) -> Text:
@@ -92,7 +92,7 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
     total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
     console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
     if grade.hidden_elsewhere:
-        console.print(f"{_number(grade.hidden_elsewhere)} more points are graded by your instructor's "
-                      "hidden checks after you submit; they are not part of this total.")
+        console.print(f"{points(grade.hidden_elsewhere)} more {'is' if grade.hidden_elsewhere == 1 else 'are'} "
+                      "graded by your instructor's hidden checks after you submit; not part of this total.")
     # rich pads every line to the full width; trailing blanks only get in the way.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

@@ -1,6 +1,7 @@
 """Verdicts on train() and summarize() (rubric area "train")."""
 from __future__ import annotations
 
+import json
 import math
 
 from grader.facts import AnalysisFacts
@@ -60,8 +61,15 @@ def verdict_summarize(student: AnalysisFacts, reference: AnalysisFacts) -> Judge
     expected = "summarize gives the reference's answers on every generated history"
     if student.summarize_failure:
         return could_not_run(student.summarize_failure)
-    for history, mine, theirs, failure in zip(student.histories, student.summaries, reference.summaries,
-                                              student.summary_failures):
+    # Answers are paired by history, never by position: a corpus that differs from the
+    # reference's (an old profile) must not turn right answers wrong.
+    answers = {_key(history): summary for history, summary in zip(reference.histories, reference.summaries)}
+    checked = 0
+    for history, mine, failure in zip(student.histories, student.summaries, student.summary_failures):
+        theirs = answers.get(_key(history))
+        if theirs is None:
+            continue
+        checked += 1
         if failure:
             return Judgement(False, expected, f"summarize raised {failure} on this history:\n"
                                               f"{_history_words(history)}")
@@ -72,4 +80,12 @@ def verdict_summarize(student: AnalysisFacts, reference: AnalysisFacts) -> Judge
             return Judgement(False, expected, f"on this history:\n{_history_words(history)}\n{lines}",
                              hint="Epochs count from 1 for best_epoch, and the first epoch wins a tie; "
                                   "return Python int, bool and float values.")
-    return Judgement(True, expected, f"the same answers on all {len(student.histories)} histories")
+    if not checked:
+        return Judgement(False, expected, "nothing to compare: the grader's histories are not those of its "
+                                          "reference profile", hint="This is the grader's fault, not yours: "
+                                          "tell your instructor (they need to run `grader profile`).")
+    return Judgement(True, expected, f"the same answers on all {checked} histories")
+
+
+def _key(history: dict) -> str:
+    return json.dumps(history, sort_keys=True)
