@@ -41,7 +41,9 @@ def _rubric(args) -> int:
             print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}{hidden}")
     print(f"Total: {rubric.max_points:g} points")
     if rubric.hidden_elsewhere:
-        print(f"(and {rubric.hidden_elsewhere:g} points of hidden items, graded by your instructor)")
+        from grader.report.results_json import points
+
+        print(f"(and hidden items worth {points(rubric.hidden_elsewhere)}, graded by your instructor)")
     return 0
 
 
@@ -115,7 +117,7 @@ class _Progress:
     def __init__(self):
         from rich.console import Console
 
-        self.console = Console(stderr=True, highlight=False)
+        self.console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
         self.bar = None
 
     def start(self, total: int, summary) -> None:
@@ -125,11 +127,11 @@ class _Progress:
             self.console.print(f"[bold yellow]Not isolated:[/] {summary.isolation_problem}. Student code runs "
                                "as a plain process with time, CPU, memory and file-size limits only: it can read "
                                "and write what this user can. Install bubblewrap and run as root to isolate it.")
+        if not total:
+            return
         if summary.skipped:
             self.console.print(f"{summary.skipped} submission(s) already graded with this grader: skipped "
                                "(--force regrades them).")
-        if not total:
-            return
         self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             TextColumn("{task.description}"), console=self.console, transient=False)
         self.bar.start()
@@ -177,7 +179,18 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+    if not facts["graded"]:
+        console.print(f"Nothing to grade: all {facts['skipped']} submission(s) are already in {out / 'gradebook.sqlite'} "
+                      "for this grader (--force regrades them).")
+        return
+    if facts["graded"] <= 50:  # a small class: every score here; a large one: see the CSV
+        scores = Table(title="Graded in this run", title_justify="left")
+        for column in ("submission", "score", "status", "reason"):
+            scores.add_column(column, justify="right" if column == "score" else "left")
+        for name, status, score, max_score, _seconds, reason in sorted(summary.details):
+            scores.add_row(name, f"{score:g}/{max_score:g}", status, reason[:100] + ("…" if len(reason) > 100 else ""))
+        console.print(scores)
     table = Table(title="Batch summary", title_justify="left")
     table.add_column("status")
     table.add_column("submissions", justify="right")

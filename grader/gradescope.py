@@ -21,11 +21,19 @@ from pathlib import Path
 from grader.grading import REPOSITORY
 
 SETUP = """#!/usr/bin/env bash
-# Gradescope runs this once, as root, when the autograder image is built.
+# Gradescope runs this once, as root, when the autograder image is built. The grader
+# needs Python 3.11 or newer: choose the Ubuntu 24.04 base image (Python 3.12); on
+# 22.04 this installs python3.11 from the distribution when it can.
 set -euo pipefail
 apt-get update -qq
 apt-get install -y -qq python3 python3-pip python3-venv bubblewrap util-linux >/dev/null
-python3 -m venv /autograder/venv
+python=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    apt-get install -y -qq python3.11 python3.11-venv >/dev/null || {
+        echo "The grader needs Python 3.11 or newer: pick the Ubuntu 24.04 base image." >&2; exit 1; }
+    python=python3.11
+fi
+"$python" -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet --disable-pip-version-check /autograder/source
 """
 
@@ -71,8 +79,12 @@ def run(submission, results_path, timeout: float = 900) -> dict:
         with tempfile.TemporaryDirectory(prefix="gradescope-run-") as scratch:
             folder = Path(scratch) / "class" / "submission"
             shutil.copytree(submission, folder, symlinks=True)
-            run_batch(Path(scratch) / "class", Path(scratch) / "out", jobs=1, limits=Limits(wall_seconds=timeout))
+            summary = run_batch(Path(scratch) / "class", Path(scratch) / "out", jobs=1,
+                                limits=Limits(wall_seconds=timeout))
             results = json.loads((Path(scratch) / "out" / "submissions" / "submission" / "results.json").read_text())
+            results["output"] += ("\nYour code ran in an isolated sandbox; the score was computed outside it."
+                                  if summary.isolated else
+                                  f"\nYour code ran without the sandbox ({summary.isolation_problem}).")
     except Exception as error:  # never leave Gradescope without a results.json
         results = {"score": 0, "output": f"The autograder could not grade this submission: "
                                           f"{type(error).__name__}: {error}. Please tell your instructor.",

@@ -42,6 +42,7 @@ class BatchError(RuntimeError):
 @dataclass
 class Summary:
     graded: list = field(default_factory=list)  # (id, status, score, max, seconds) of this run
+    details: list = field(default_factory=list)  # the same with the reason, for the summary table
     skipped: int = 0
     isolated: bool = True
     isolation_problem: str | None = None
@@ -243,6 +244,7 @@ def _record(connection, out: Path, submission: str, content: str, versions, stat
     )
     gradebook.record(connection, row, grade.items)
     summary.graded.append((submission, status, grade.score, grade.max_score, outcome.seconds))
+    summary.details.append((submission, status, grade.score, grade.max_score, outcome.seconds, reason))
     _write_report(out, submission, grade, status, reason)
 
 

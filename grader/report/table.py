@@ -79,7 +79,9 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         else:
             # One cause (an unfinished or crashing function) costing several items: say it once.
             lost = sum(item.max_points for item in items)
-            names = f"{len(items)} items ({', '.join(item.number for item in items)})"
+            numbers = [item.number for item in items]
+            shown = ", ".join(numbers) if len(numbers) <= 6 else f"{numbers[0]} to {numbers[-1]}"
+            names = f"{len(items)} items ({shown})"
             console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {_number(lost)}", style="bold red"))
             expected = None
         for line in feedback_lines(expected, first.found, first.detail, first.hint, width):
