@@ -44,7 +44,7 @@ def export_student(out) -> Exported:
 
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(REPOSITORY / "assignment", out / "assignment", ignore=JUNK)
-    shutil.copytree(REPOSITORY / "grader", out / "grader", ignore=_grader_ignore)
+    copy_grader(out / "grader")
     _write_student_rubric(out / "grader" / "rubric.toml", hidden)
     _write_readme(out / "README.md", load_rubric(out / "grader" / "rubric.toml"), hidden)
     _write_pyproject(out / "pyproject.toml")
@@ -75,11 +75,23 @@ def _check_ready(out: Path) -> None:
                           "reference as it is now.")
 
 
-def _grader_ignore(folder: str, names: list[str]) -> set[str]:
-    ignored = set(JUNK(folder, names))
-    if Path(folder) == REPOSITORY / "grader":
-        ignored |= LEFT_OUT_OF_GRADER & set(names)
-    return ignored
+def copy_grader(destination: Path, hidden: bool = False) -> Path:
+    """A copy of grader/ without caches, and without hidden/ unless `hidden`.
+
+    The one place that decides what a copy of the grader leaves out: the students'
+    export and the sandbox's staged grader leave out the hidden checks; the Gradescope
+    bundle keeps them (Gradescope hides those tests itself).
+    """
+    source = REPOSITORY / "grader"
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(JUNK(folder, names))
+        if not hidden and Path(folder) == source:
+            ignored |= LEFT_OUT_OF_GRADER & set(names)
+        return ignored
+
+    shutil.copytree(source, destination, ignore=ignore)
+    return destination
 
 
 def _write_student_rubric(path: Path, hidden: float) -> None:

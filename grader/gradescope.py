@@ -51,10 +51,11 @@ def build_bundle(out) -> Path:
     """The autograder zip: setup.sh and run_autograder at its top, the grader under source/."""
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    junk = shutil.ignore_patterns("__pycache__", "*.pyc")
+    from grader.export import copy_grader
+
     with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
         source = Path(scratch) / "source"
-        shutil.copytree(REPOSITORY / "grader", source / "grader", ignore=junk)
+        copy_grader(source / "grader", hidden=True)
         shutil.copy(REPOSITORY / "pyproject.toml", source / "pyproject.toml")
         (source / "README.md").write_text("The autograder of the cats-vs-dogs callbacks assignment.\n")
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

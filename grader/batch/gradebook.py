@@ -83,18 +83,19 @@ def connect(path) -> sqlite3.Connection:
 
 def record(connection: sqlite3.Connection, row: Row, items) -> int:
     """Store one grading and its items atomically."""
+    return _insert(connection, [getattr(row, c) if c != "isolated" else int(row.isolated) for c in COLUMNS],
+                   [(item.id, item.points, item.max_points, int(item.passed), item.visibility, item.feedback())
+                    for item in items])
+
+
+def _insert(connection: sqlite3.Connection, grading: list, items: list[tuple]) -> int:
+    """A grading (values in COLUMNS order) and its items (without grading_id), in one transaction."""
     with connection:
         cursor = connection.execute(
-            f"INSERT INTO gradings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-            [getattr(row, c) if c != "isolated" else int(row.isolated) for c in COLUMNS],
-        )
-        grading_id = cursor.lastrowid
-        connection.executemany(
-            "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(grading_id, item.id, item.points, item.max_points, int(item.passed), item.visibility,
-              item.feedback()) for item in items],
-        )
-    return grading_id
+            f"INSERT INTO gradings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", grading)
+        connection.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               [(cursor.lastrowid, *item) for item in items])
+    return cursor.lastrowid
 
 
 def already_graded(connection: sqlite3.Connection, submission: str, content_hash: str, grader_version: str,
@@ -156,12 +157,7 @@ def merge(sources, destination) -> int:
                     if duplicate:
                         continue
                     items = origin.execute("SELECT * FROM items WHERE grading_id = ?", (grading["id"],)).fetchall()
-                    with target:
-                        cursor = target.execute(
-                            f"INSERT INTO gradings ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                            [grading[c] for c in COLUMNS])
-                        target.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                           [(cursor.lastrowid, *tuple(item)[1:]) for item in items])
+                    _insert(target, [grading[c] for c in COLUMNS], [tuple(item)[1:] for item in items])
                     copied += 1
     return copied
 

@@ -24,7 +24,8 @@ from pathlib import Path
 from grader.batch import gradebook
 from grader.batch.sandbox import Limits, Outcome, bubblewrap, isolation_problem, run_worker
 from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
-from grader.facts import Failure, area_from_data
+from grader.export import copy_grader
+from grader.facts import Failure, area_from_data, area_to_data
 from grader.grading import AREAS, REFERENCE_DIR, Grade
 from grader.profile import PROFILE_PATH, profile_facts, read_profile, staleness
 from grader.report.results_json import results_dict
@@ -80,9 +81,7 @@ def stage_grader(out: Path, version: str) -> Path:
         return root
     partial = out / ".grader" / f"{version}.partial"
     remove(partial)
-    shutil.copytree(GRADER_DIR, partial / "grader",
-                    ignore=lambda folder, names: {"__pycache__", "hidden"} & set(names)
-                    if Path(folder) == GRADER_DIR else {"__pycache__"} & set(names))
+    copy_grader(partial / "grader")
     compileall.compile_dir(str(partial), quiet=1, workers=1)
     for path in [partial, *partial.rglob("*")]:
         path.chmod(path.stat().st_mode | stat.S_IRGRP | stat.S_IROTH
@@ -234,7 +233,7 @@ def _record(connection, out: Path, submission: str, content: str, versions, stat
     results = results_dict(grade, outcome.seconds)
     if reason:
         results["output"] = f"Status: {status}: {reason}\n" + results["output"]
-    facts = {area: _plain(facts) for area, facts in grade.facts.items()}
+    facts = {area: area_to_data(facts) for area, facts in grade.facts.items()}
     row = gradebook.Row(
         submission=submission, content_hash=content, grader_version=versions[0], profile_version=versions[1],
         status=status, reason=reason, score=grade.score, max_score=grade.max_score,
@@ -260,12 +259,6 @@ def _write_report(out: Path, submission: str, grade: Grade, status: str, reason:
     except Exception as error:  # a plot that cannot be drawn must not stop the batch
         page = f"<!DOCTYPE html><p>The report could not be drawn: {type(error).__name__}</p>"
     (folder / "report.html").write_text(page, encoding="utf-8")
-
-
-def _plain(facts):
-    from grader.facts import area_to_data
-
-    return area_to_data(facts)
 
 
 def write_outputs(connection, out: Path, item_ids: list[str]) -> None:
