@@ -9,6 +9,9 @@ the table says everything a student needs.
 """
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +82,13 @@ class GradingSession:
         self.grade = Grade(hidden_elsewhere=self.rubric.hidden_elsewhere)
         self.started = time.monotonic()
         self._facts: dict[str, object] = {}
+        self.threads_before = set(threading.enumerate())
+        self.exit_status = 0
+
+    def threads_left(self) -> list[threading.Thread]:
+        """Threads the graded code started and left running (they would keep pytest from ending)."""
+        return [t for t in threading.enumerate()
+                if t not in self.threads_before and t.is_alive() and not t.daemon]
 
     def facts(self, area: str, scratch: Path):
         if area not in self._facts:
@@ -108,6 +118,13 @@ def rubric_items(area: str):
 
 def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash.get(SESSION_KEY, None)
+    if grading is not None and grading.threads_left():
+        names = ", ".join(repr(t.name) for t in grading.threads_left())
+        grading.grade.notes.append(
+            f"Your code started threads that were still running when grading ended ({names}); the grader "
+            "stopped them. Graded functions should finish their work before they return.")
+    if grading is not None:
+        grading.exit_status = int(exitstatus)
     if grading is not None:  # pytest runs the files alphabetically; reports follow the rubric
         order = {item.id: index for index, item in enumerate(grading.rubric.items)}
         grading.grade.items.sort(key=lambda result: order[result.id])
@@ -135,3 +152,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     # A terminal's own width; in CI logs (not a terminal) room enough that no description is cut.
     width = min(terminalreporter._tw.fullwidth, 120) if bool(terminalreporter.isatty) else 120
     terminalreporter.write(render_grade_table(grading.grade, width=width, color=terminalreporter.hasmarkup))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """End the process even if student code left threads running: Python would wait for them forever."""
+    grading = config.stash.get(SESSION_KEY, None)
+    if grading is not None and grading.threads_left():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(grading.exit_status)

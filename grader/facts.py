@@ -50,6 +50,8 @@ class Failure:
             return (f"the grader could not examine {self.where}: {self.summary}. Something in your code "
                     "surprised it; if you cannot see what, ask your instructor.")
         if self.kind == "exited":
+            if self.summary.startswith("os._exit"):
+                return f"{self.where} called {self.summary}; graded code must return, not exit."
             return f"{self.where} called sys.exit() ({self.summary}); graded code must return, not exit."
         return f"{self.where} raised {self.summary}"
 
@@ -78,6 +80,10 @@ class CallbackFacts:
     # The constructor arguments, read back from the object: enough to rebuild the
     # reference's callbacks where the reference itself is not at hand.
     config: dict | None = None
+    # For a subclass (or an object with its own epoch hooks): how it acts unlike a plain
+    # Keras callback with the settings it states, on one of a few fixed histories; None
+    # when it acts the same (or is the plain Keras class, which cannot act otherwise).
+    acts_unlike_stated: str | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from pathlib import Path
 from grader.facts import AREA_FACTS, from_dict
 
 PROFILE_PATH = Path(__file__).with_name("profile.json")
+# The reference's answers on the held-back summarize histories: instructor-only, like the
+# hidden items, so students' copies and the sandbox never hold them.
+HELD_BACK_PATH = Path(__file__).with_name("hidden") / "held_back.json"
+HELD_BACK_FIELDS = ("histories", "summaries", "summary_failures")
 FORMAT = 1
 REFERENCE_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
 # The facts class of each area's reference facts (the property test needs none of its own:
@@ -51,20 +55,51 @@ def fingerprint(reference_dir: Path) -> dict[str, str]:
 
 
 def build_profile(reference_dir: Path, live_facts) -> dict:
-    """The profile as plain data. `live_facts(area)` probes the reference for one area."""
+    """The profile as plain data. `live_facts(area)` probes the reference for one area.
+
+    The answers on held-back histories are taken out of the public facts and kept under
+    "held_back", which `write_profile` writes to grader/hidden, not to profile.json.
+    """
+    facts = {area: _plain(live_facts(area)) for area in FACT_TYPES}
+    public, held = _split_held_back(facts["train"])
     return {
         "about": "The reference solution's facts, made by `grader profile` from reference/. "
                  "Do not edit by hand: change reference/ and run `grader profile` again.",
         "format": FORMAT,
         "reference": fingerprint(reference_dir),
-        "facts": {area: _plain(live_facts(area)) for area in FACT_TYPES},
+        "facts": {**facts, "train": public},
+        "held_back": held,
     }
 
 
-def write_profile(profile: dict, path: Path = PROFILE_PATH) -> Path:
+def _split_held_back(train: dict | None) -> tuple[dict | None, dict | None]:
+    from grader.probes.analysis import held_back
+
+    if not train or not train.get("summaries"):
+        return train, None
+    hidden = {json.dumps(history, sort_keys=True) for history in _plain_list(held_back())}
+    public, held = dict(train), {name: [] for name in HELD_BACK_FIELDS}
+    for name in HELD_BACK_FIELDS:
+        public[name] = []
+    for row in zip(*(train[name] for name in HELD_BACK_FIELDS)):
+        target = held if json.dumps(row[0], sort_keys=True) in hidden else public
+        for name, value in zip(HELD_BACK_FIELDS, row):
+            target[name].append(value)
+    return public, held
+
+
+def _plain_list(values) -> list:
+    return json.loads(json.dumps(list(values)))
+
+
+def write_profile(profile: dict, path: Path = PROFILE_PATH, held_back_path: Path = HELD_BACK_PATH) -> Path:
     path = Path(path)
-    path.write_text(json.dumps(profile, indent=1, allow_nan=False) + "\n",
+    public = {key: value for key, value in profile.items() if key != "held_back"}
+    path.write_text(json.dumps(public, indent=1, allow_nan=False) + "\n",
                     encoding="utf-8")
+    if profile.get("held_back") is not None and Path(held_back_path).parent.is_dir():
+        Path(held_back_path).write_text(json.dumps(profile["held_back"], indent=1, allow_nan=False) + "\n",
+                                        encoding="utf-8")
     return path
 
 
@@ -82,10 +117,13 @@ def read_profile(path: Path = PROFILE_PATH) -> dict:
     return profile
 
 
-def profile_facts(area: str, path: Path = PROFILE_PATH):
-    """One area's reference facts, from the profile file."""
+def profile_facts(area: str, path: Path = PROFILE_PATH, held_back_path: Path = HELD_BACK_PATH):
+    """One area's reference facts, from the profile file (and the held-back answers, where present)."""
     cls = FACT_TYPES[area]
     data = read_profile(path)["facts"][area]
+    if area == "train" and data and data.get("summaries") and Path(held_back_path).is_file():
+        held = json.loads(Path(held_back_path).read_text(encoding="utf-8"))
+        data = {**data, **{name: data[name] + held[name] for name in HELD_BACK_FIELDS}}
     return None if cls is None or data is None else from_dict(cls, data)
 
 
@@ -104,6 +142,10 @@ def staleness(profile: dict, reference_dir: Path, fresh: dict | None = None) -> 
         for area in FACT_TYPES:
             problems += [f"{area}: {where}" for where in
                          _differences(profile["facts"].get(area), fresh["facts"][area], (area,))]
+        if fresh.get("held_back") is not None and HELD_BACK_PATH.parent.is_dir():
+            held = json.loads(HELD_BACK_PATH.read_text(encoding="utf-8")) if HELD_BACK_PATH.is_file() else None
+            problems += [f"held back: {where}" for where in
+                         _differences(held, fresh["held_back"], ("train", "held_back"))]
     return problems
 
 
@@ -136,4 +178,9 @@ def _differences(old, new, path: tuple) -> list[str]:
             return []
     if old == new and type(old) is type(new):
         return []
-    return [f"{where} is {new!r} now, {old!r} in the profile"]
+    return [f"{where} is {_short(new)} now, {_short(old)} in the profile"]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 160 else text[:150] + " …"

@@ -83,6 +83,13 @@ CASES = {
         {"early_stopping.patience"} | STOP_RUNS,
         "training stops after epoch 17 of 20",
     ),
+    # states patience=5 (attributes and get_config) but stops at the first epoch without improvement:
+    # its settings are worth nothing when it does not act on them
+    "mistake_subclass_misstates_patience": (
+        {"early_stopping.monitor", "early_stopping.direction", "early_stopping.patience",
+         "behaviour.natural_plateau"} | STOP_RUNS,
+        "does not act as its settings say",
+    ),
     "mistake_min_lr_blocks_drops": (LR_RUNS, "it never drops"),
     "mistake_reduce_lr_that_does_nothing": (LR_RUNS, "yours never lowers the learning rate"),
     # train() is graded on its own; the runs call make_callbacks themselves.

@@ -1,6 +1,7 @@
 """Loading and calling student code: one module's failure stays its own, tracebacks stay short."""
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -104,3 +105,82 @@ def test_every_fixture_change_still_applies(tmp_path):
 
     for name in fixture_names():
         materialize(name, tmp_path)
+
+
+def test_a_hanging_function_costs_its_own_items_and_the_others_still_grade(tmp_path):
+    """summarize() never returns: only train.summarize is lost, with the limit in the message."""
+    from grader.grading import AREA_TIMEOUT, grade_submission
+    from tests.conftest import REFERENCE
+
+    root = tmp_path / "s"
+    root.mkdir()
+    for module in REFERENCE.glob("*.py"):
+        text = module.read_text()
+        if module.name == "train.py":
+            text = text.replace("def summarize(history):\n", "def summarize(history):\n    while True:\n"
+                                "        try:\n            pass\n        except BaseException:\n            pass\n")
+        (root / module.name).write_text(text)
+    started = time.monotonic()
+    grade = grade_submission(root, areas=("train",), call_timeout=2)
+    assert grade.lost() == {"train.summarize"}
+    lost = next(item for item in grade.items if not item.passed)
+    assert "summarize() took longer than 2 s" in lost.found
+    assert 'File "train.py"' in lost.detail  # where the loop was when it was stopped
+    assert time.monotonic() - started < AREA_TIMEOUT / 4  # the limit was paid once, not per history
+
+
+def test_time_limits_nest_and_the_outer_one_wins():
+    from grader.limits import ProbeTimeout, time_limit
+
+    caught = []
+    with time_limit(30):
+        with pytest.raises(ProbeTimeout) as error:
+            with time_limit(0.3) as inner:
+                for _ in range(100):  # swallowing the alarm does not help: it rings again
+                    try:
+                        time.sleep(0.05)
+                    except ProbeTimeout:
+                        caught.append(1)
+                        if len(caught) == 2:
+                            raise
+        assert error.value.limit is inner and len(caught) == 2
+    with pytest.raises(ProbeTimeout) as error:
+        with time_limit(0.3) as short:
+            with time_limit(30):
+                time.sleep(5)
+    assert error.value.limit is short  # the inner block's limit has not passed: not its timeout
+
+
+def test_guarded_calls_turn_exits_and_replaced_builtins_into_failures(tmp_path):
+    import builtins
+    import os
+
+    import keras
+
+    genuine = (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit)
+    root = write(tmp_path / "s", callbacks="""
+        import builtins, os, sys
+        import keras
+
+        def leave():
+            os._exit(0)
+
+        def quit():
+            sys.exit(2)
+
+        def patch():
+            builtins.isinstance = lambda obj, cls: True
+            keras.callbacks.EarlyStopping = object
+            keras.Model.fit = lambda self, *a, **k: None
+            return "patched"
+    """)
+    submission = Submission(root)
+    module = submission.module("callbacks")
+    _, left = submission.call(module.leave)
+    _, quit_ = submission.call(module.quit)
+    value, patched = submission.call(module.patch)
+    assert left.kind == "exited" and "called os._exit(0)" in left.explain()
+    assert quit_.kind == "exited" and "exit code 2" in quit_.explain()
+    assert value is None and patched.kind == "tampered"
+    assert "builtins.isinstance" in patched.explain() and "the grader put it back" in patched.explain()
+    assert (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit) == genuine

@@ -18,11 +18,11 @@ import shutil
 import statistics
 import stat
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.batch import gradebook
-from grader.batch.sandbox import Limits, Outcome, bubblewrap, isolation_problem, run_worker
+from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker
 from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure, area_from_data, area_to_data
@@ -91,6 +91,47 @@ def stage_grader(out: Path, version: str) -> Path:
     return root
 
 
+RESTARTS = 2  # fresh workers after one died mid-area: each pays for importing TensorFlow again
+
+
+def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, **options) -> Outcome:
+    """Run the worker; if it dies in an area (an exit or a signal, not a limit), grade the areas after it.
+
+    The area it died in costs its points with the reason; the rest are probed by a fresh
+    worker, in a fresh sandbox, with what is left of the time limit, so one `os._exit()`
+    does not hide the grade of the other areas.
+    """
+    outcome = run_worker(stage, folder, scratch, limits, **options)
+    for _ in range(RESTARTS):
+        left = [area for area in AREAS if area not in outcome.areas]
+        if outcome.finished or outcome.tampered or outcome.ended not in ("exited", "signal") or not left:
+            break
+        outcome.areas[left[0]] = {"failure": asdict(Failure(
+            kind="killed", where=f"your code for {left[0]!r}", summary=_ended(outcome) + " in the middle of it"))}
+        remaining = limits.wall_seconds - outcome.seconds
+        if len(left) == 1:
+            outcome.finished = True
+            break
+        if remaining < 10:
+            break
+        again = run_worker(stage, folder, scratch, replace(limits, wall_seconds=remaining), areas=left[1:], **options)
+        outcome.areas.update({area: data for area, data in again.areas.items() if area not in outcome.areas})
+        outcome.finished, outcome.tampered = again.finished, again.tampered
+        outcome.ended, outcome.exit_code = again.ended, again.exit_code
+        outcome.seconds += again.seconds
+        outcome.peak_rss_mb = max(outcome.peak_rss_mb, again.peak_rss_mb)
+        outcome.rejected_lines += again.rejected_lines
+        outcome.log = (outcome.log + f"\n[grader] the worker died in {left[0]!r}; a fresh one grades "
+                       f"{', '.join(left[1:])}\n" + again.log)[-LOG_TAIL:]
+    return outcome
+
+
+def _ended(outcome: Outcome) -> str:
+    if (outcome.exit_code or 0) >= 0:
+        return f"the process ended with exit code {outcome.exit_code}"
+    return f"the process was killed by signal {-outcome.exit_code}"
+
+
 def judge(outcome: Outcome, rubric, limits: Limits) -> tuple[Grade, str, str]:
     """Verdicts on what the worker reported; areas it never reported cost their points, with the reason."""
     missing = _missing_reason(outcome, limits)
@@ -118,9 +159,7 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
     if outcome.ended == "grader-error":
         return Failure(kind="crashed", where="this submission",
                        summary=f"the grader could not start its sandbox ({outcome.log[:300]})")
-    how = (f"the process ended with exit code {outcome.exit_code}" if (outcome.exit_code or 0) >= 0
-           else f"the process was killed by signal {-outcome.exit_code}")
-    return Failure(kind="killed", where="your code", summary=f"{how} before this part was graded "
+    return Failure(kind="killed", where="your code", summary=f"{_ended(outcome)} before this part was graded "
                                                               "(does your code call os._exit or exit at import?)")
 
 
@@ -132,6 +171,10 @@ def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]
         done = [area for area in AREAS if area in outcome.areas]
         before = f" (graded before that: {', '.join(done)})" if done else ""
         return status, f"{missing.explain()}{before}"
+    for facts in grade.facts.values():
+        failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
+        if isinstance(failure, Failure) and failure.kind == "killed":
+            return "crashed", failure.explain()
     for facts in grade.facts.values():
         failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
         if isinstance(failure, Failure) and failure.kind in ("import_error", "exited"):
@@ -200,8 +243,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             slot = slots.get()
             started = _now()
             try:
-                return started, run_worker(stage, folder, work / entry.id / "scratch", limits, slot=slot,
-                                           isolate=summary.isolated, threads=threads)
+                return started, probe_in_sandbox(stage, folder, work / entry.id / "scratch", limits, slot=slot,
+                                                 isolate=summary.isolated, threads=threads)
             except Exception as error:  # the sandbox itself failed: record it, go on with the batch
                 return started, Outcome(ended="grader-error", log=f"{type(error).__name__}: {error}")
             finally:

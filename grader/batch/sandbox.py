@@ -156,8 +156,8 @@ def _readable_ancestors(paths) -> list[str]:
     return args
 
 
-def _worker(facts_fd: int, submission, scratch) -> list[str]:
-    return [sys.executable, "-m", "grader.batch.worker", str(submission), str(scratch), str(facts_fd)]
+def _worker(facts_fd: int, submission, scratch, areas=()) -> list[str]:
+    return [sys.executable, "-m", "grader.batch.worker", str(submission), str(scratch), str(facts_fd), *areas]
 
 
 def _prlimit(limits: Limits, cpu_seconds: int) -> list[str]:
@@ -167,7 +167,7 @@ def _prlimit(limits: Limits, cpu_seconds: int) -> list[str]:
 
 
 def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
-                   env: dict, facts_fd: int) -> list[str]:
+                   env: dict, facts_fd: int, areas=()) -> list[str]:
     prefixes = sorted({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
     prefixes = [p for p in prefixes if not p.startswith("/usr")]
     command = [
@@ -192,13 +192,16 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
         command += ["--setenv", key, value]
     command += ["--remount-ro", "/",
                 "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--no-new-privs",
-                *_worker(facts_fd, "/submission", "/scratch")]
+                *_worker(facts_fd, "/submission", "/scratch", areas)]
     return command
 
 
 def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
-               isolate: bool = True, threads: int | None = None) -> Outcome:
-    """Probe one prepared submission in a sandboxed worker process and collect what it reports."""
+               isolate: bool = True, threads: int | None = None, areas=()) -> Outcome:
+    """Probe one prepared submission in a sandboxed worker process and collect what it reports.
+
+    `areas`: only these rubric areas, in this order (default: all six).
+    """
     bwrap = bubblewrap() if isolate else None
     uid = SANDBOX_UID_BASE + slot
     env = {
@@ -219,10 +222,10 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
     if bwrap:
         os.chown(scratch, uid, uid)
-        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write)
+        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas)
         child_env = {}
     else:
-        command = _worker(facts_write, submission, scratch)
+        command = _worker(facts_write, submission, scratch, areas)
         child_env = {**env, "PYTHONPATH": str(grader_root), "HOME": str(scratch),
                      "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     if shutil.which("prlimit"):

@@ -1,10 +1,10 @@
 """The sandboxed half of batch grading: probe one submission and send its facts out.
 
-    python -m grader.batch.worker SUBMISSION SCRATCH FACTS_FD
+    python -m grader.batch.worker SUBMISSION SCRATCH FACTS_FD [AREA ...]
 
 Run by `grader batch` inside the sandbox. It never computes a score. It reads a
 one-time token from stdin before any student code runs, then probes the six rubric
-areas in turn and writes each area's facts, as one JSON line tagged with the token,
+areas in turn (or the areas named: what is left after a worker died) and writes each area's facts, as one JSON line tagged with the token,
 to file descriptor FACTS_FD: a pipe to the trusted grader. Whatever the student's
 code prints goes to stdout/stderr, which the grader keeps only as a log. An area
 whose line never arrives (the process was killed, or exited early) costs its points.
@@ -61,6 +61,7 @@ def changed(before: dict, after: dict) -> list[str]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     submission_path, scratch, facts_fd = Path(argv[0]), Path(argv[1]), int(argv[2])
+    areas = tuple(argv[3:])
     token = sys.stdin.readline().strip()
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
     sys.stdin.close()
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
     os.chdir(scratch)
     dumps, write = json.dumps, channel.write
     baseline = snapshot()
-    for area in AREAS:
+    for area in areas or AREAS:
         started = time.monotonic()
         tampered = changed(baseline, snapshot())
         facts = None if tampered else probe_safely(area, submission, scratch)

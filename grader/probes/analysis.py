@@ -22,6 +22,10 @@ ACCURACY_LEVELS = (0.5, 0.6, 0.7, 0.8)  # few levels: ties for the best epoch ar
 
 CORPUS_SIZE = 60
 CORPUS_SEED = 20261127
+# Histories whose reference answers are not in the public profile but in grader/hidden
+# (see grader.profile): a summarize that looks answers up in the profile fails on them.
+HELD_BACK_SIZE = 20
+HELD_BACK_SEED = CORPUS_SEED + 1
 
 
 def _history(rng: random.Random, run: int) -> dict:
@@ -41,6 +45,20 @@ def _history(rng: random.Random, run: int) -> dict:
         "history": {"loss": val_loss, "accuracy": val_accuracy, "val_loss": val_loss,
                     "val_accuracy": val_accuracy, "learning_rate": rates},
     }
+
+
+@functools.lru_cache(maxsize=1)
+def held_back() -> tuple[dict, ...]:
+    """Histories, made like the corpus's, whose answers only the instructor's copy holds."""
+    rng = random.Random(HELD_BACK_SEED)
+    published = {repr(history) for history in corpus()}
+    found = {}
+    lengths = list(range(2, 13)) * 4
+    while len(found) < HELD_BACK_SIZE and lengths:
+        history = _history(rng, lengths.pop(0))
+        if repr(history) not in published:
+            found.setdefault(repr(history), history)
+    return tuple(sorted(found.values(), key=lambda h: (len(h["history"]["val_accuracy"]), repr(h))))
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,13 +157,13 @@ def _callbacks_passed(value, given) -> str:
 
 def _probe_summarize(submission) -> dict:
     summarize = submission.function("train", "summarize")
-    histories_ = corpus()
+    histories_ = corpus() + held_back()
     if isinstance(summarize, Failure):
         return {"summarize_failure": summarize, "histories": histories_}
     summaries, failures = [], []
     for data in histories_:
         answer, failure = submission.call(summarize, make_history(data))
-        if failure and failure.kind == "not_implemented":
+        if failure and failure.kind in ("not_implemented", "timeout", "exited", "tampered"):
             return {"summarize_failure": failure, "histories": histories_}
         summaries.append(None if failure else _plain_summary(answer))
         failures.append(failure.summary if failure else None)

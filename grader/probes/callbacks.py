@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 import math
 from pathlib import Path, PurePath
@@ -9,6 +10,7 @@ from pathlib import Path, PurePath
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
 from grader.probes.model import replay_model, student_model
 from grader.probes.student_code import Submission
+from grader.synthetic import SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS
 
 # make_callbacks receives this path; facts show it with this token in place of the
 # scratch folder, so the same submission gives the same facts on every machine.
@@ -35,12 +37,18 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
                               model_logs=model_logs, model_failure=model_failure)
     items = list(returned) if isinstance(returned, (list, tuple)) else []
     callbacks = tuple(_read_callback(cb, keras, reference_shaped, given_path) for cb in items)
+    callbacks = tuple(
+        dataclasses.replace(facts, acts_unlike_stated=_acts_unlike_stated(
+            submission, make_callbacks, index, facts, keras, reference_shaped, Path(scratch)))
+        if facts.kind and facts.config is not None and _customized(cb, facts.kind, keras) else facts
+        for index, (cb, facts) in enumerate(zip(items, callbacks))
+    )
 
     default_path, default_failure = None, None
     defaults, default_failure = submission.call(make_callbacks)
     if default_failure is None:
         checkpoints = [cb for cb in (defaults if isinstance(defaults, (list, tuple)) else [])
-                       if isinstance(cb, keras.callbacks.ModelCheckpoint)]
+                       if is_kind(cb, "ModelCheckpoint")]
         default_path = str(_setting(checkpoints[0], "filepath")) if checkpoints else None
 
     return CallbacksFacts(
@@ -57,7 +65,7 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
 def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFacts:
     """What one returned object is and holds; nothing it does may stop the probe."""
     try:
-        kind = next((k for k in KINDS if isinstance(cb, getattr(keras.callbacks, k))), None)
+        kind = next((k for k in KINDS if is_kind(cb, k)), None)
         direction, problem = _resolve_direction(cb, reference_shaped)
         filepath = _tokenized({"filepath": _setting(cb, "filepath")}, given_path)["filepath"]
         return CallbackFacts(
@@ -78,6 +86,81 @@ def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFact
         )
     except Exception as error:  # a property that raises, a __class__ that lies, ...
         return CallbackFacts(kind=None, class_name=f"{type(cb).__name__} (unreadable: {error})")
+
+
+# Validation histories (val_loss, val_accuracy) on which a customized callback must act as
+# the plain Keras callback with its stated settings would: the training run's plateau, a
+# long flat stretch, and an improvement after a long wait.
+STATED_CHECKS = (
+    (SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY),
+    ((0.6,) * 14, (0.6,) * 14),
+    ((0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5),
+     (0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7)),
+)
+HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end", "set_model", "set_params")
+
+
+def _customized(cb, kind: str, keras) -> bool:
+    """Not the plain Keras class, or hooks of its own on the object: it may not do what its settings say."""
+    return type(cb) is not getattr(keras.callbacks, kind) or any(name in vars(cb) for name in HOOKS)
+
+
+def _acts_unlike_stated(submission, make_callbacks, index: int, facts: CallbackFacts, keras, model,
+                        scratch: Path) -> str | None:
+    """How a customized callback acts unlike `keras.callbacks.<kind>(**its stated settings)`, if it does.
+
+    Each check replays a fresh object from make_callbacks and a plain Keras callback built
+    from the settings the object states, alone, on the same history (no training).
+    """
+    from grader.probes.replay import rebuild_callback, replay
+
+    folder = scratch / "stated"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = {key: value for key, value in facts.config.items() if key != "filepath"}
+    shown = ", ".join(f"{key}={value!r}" for key, value in settings.items())
+    try:
+        plain = [rebuild_callback(facts.kind, facts.config, folder) for _ in STATED_CHECKS]
+    except Exception as error:  # settings Keras itself refuses: the configuration items say so
+        return None
+    for (val_loss, val_accuracy), genuine in zip(STATED_CHECKS, plain):
+        returned, failure = submission.call(make_callbacks, str(folder / GIVEN_CHECKPOINT_NAME))
+        if failure or not isinstance(returned, (list, tuple)) or len(returned) <= index:
+            return None  # make_callbacks itself is judged elsewhere
+        theirs, failure = submission.call(replay, [returned[index]], val_loss, val_accuracy, model)
+        expected = replay([genuine], val_loss, val_accuracy, model)
+        if failure:
+            return f"replayed alone on a validation history it raised {failure.summary}"
+        if _events(theirs) != _events(expected):
+            return (f"on val_loss {list(val_loss)} (val_accuracy {list(val_accuracy)}) it "
+                    f"{_story(theirs)}, while keras.callbacks.{facts.kind}({shown}) {_story(expected)}")
+    return None
+
+
+def _events(timeline) -> tuple:
+    return timeline.lr_drops(), timeline.saves(), timeline.last_epoch
+
+
+def _story(timeline) -> str:
+    """What a replay shows, in words: only the events it has (and whether it stopped)."""
+    drops, saves, last = _events(timeline)
+    parts = []
+    if drops:
+        parts.append(f"lowers the learning rate after epochs {', '.join(map(str, drops))}")
+    if saves:
+        parts.append(f"saves after epochs {', '.join(map(str, saves))}")
+    parts.append(f"stops after epoch {last}" if last < timeline.epochs_requested else "does not stop early")
+    return ", ".join(parts)
+
+
+def is_kind(cb, kind: str) -> bool:
+    """Whether the object really is a Keras callback of this kind (a subclass counts).
+
+    Asks its real type, not isinstance: an object can claim any class through a
+    `__class__` property, and isinstance believes it.
+    """
+    import keras
+
+    return issubclass(type(cb), getattr(keras.callbacks, kind))
 
 
 def _tokenized(config: dict, given_path: str) -> dict:
@@ -149,9 +232,13 @@ def _setting(cb, name):
             value = value.item()
         except Exception:
             pass
-    if value is None or isinstance(value, (bool, int, str)):
+    if value is None:
         return value
+    for plain in (bool, int, str):  # exact types: a subclass may redefine == to agree with anything
+        if isinstance(value, plain):
+            return plain.__new__(plain, value) if plain is not bool else bool(int(value))
     if isinstance(value, float):
+        value = float.__new__(float, value)
         return value if math.isfinite(value) else repr(value)
     if isinstance(value, PurePath):
         return str(value)

@@ -118,6 +118,6 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
 
 
 def _is_kind(callback, kind: str) -> bool:
-    import keras
+    from grader.probes.callbacks import is_kind
 
-    return isinstance(callback, getattr(keras.callbacks, kind))
+    return is_kind(callback, kind)

@@ -11,23 +11,29 @@ import importlib
 import importlib.machinery
 import importlib.util
 import itertools
+import os
 import sys
 import traceback
 import types
 from pathlib import Path
 
 from grader.facts import Failure
+from grader.limits import ProbeTimeout, time_limit
+from grader.probes import guard
 
 MODULES = ("data", "model", "callbacks", "train")
 _package_counter = itertools.count()
 
+# Seconds one call into student code (or one import of a module) may take. The slowest
+# honest call, a training run of a large model, takes about 20 s here; a call that hangs
+# costs the items that need its result, with this limit in the message.
+CALL_TIMEOUT = 60.0
 
-class ProbeTimeout(BaseException):
-    """Raised by the grader's alarm when student code runs too long.
+__all__ = ["CALL_TIMEOUT", "MODULES", "ProbeTimeout", "Submission", "SubmissionNotFound", "find_package_dir"]
 
-    A BaseException, so that a student's `except Exception` cannot swallow it, and
-    `Submission.call` lets it through to the probe's caller.
-    """
+
+class _ExitCalled(SystemExit):
+    """os._exit() called by student code, turned into an exit the grader can report."""
 
 
 class SubmissionNotFound(Exception):
@@ -51,14 +57,18 @@ def find_package_dir(path) -> Path:
 class Submission:
     """One submission's modules, imported lazily and at most once each."""
 
-    def __init__(self, path):
+    def __init__(self, path, call_timeout: float = CALL_TIMEOUT):
         self.root = find_package_dir(path)
+        self.call_timeout = call_timeout
         self.package_name = f"_graded_submission_{next(_package_counter)}"
         self._modules: dict[str, types.ModuleType | Failure] = {}
         self._package = None
         # Facts one probe learned and another can reuse (e.g. the label format the
         # model's loss accepts), so that no probe pays twice for the same answer.
         self.memo: dict[str, object] = {}
+        # Functions that ran out of time once: called again, they fail at once with the same
+        # reason, so one endless loop costs its time limit once, not once per call.
+        self._timed_out: dict[str, Failure] = {}
 
     def module(self, name: str) -> types.ModuleType | Failure:
         if name not in self._modules:
@@ -82,15 +92,53 @@ class Submission:
     def call(self, function, *args, **kwargs):
         """(result, None) when the call returns, (None, Failure) when it raises or exits."""
         where = f"{getattr(function, '__name__', 'function')}()"
+        key = f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', where)}"
+        if key in self._timed_out:
+            return None, self._timed_out[key]
+        with self._guarded(where) as outcome:
+            outcome.value = function(*args, **kwargs)
+        if outcome.failure is not None and outcome.failure.kind == "timeout":
+            self._timed_out[key] = outcome.failure
+        return outcome.value, outcome.failure
+
+    @contextlib.contextmanager
+    def _guarded(self, where: str):
+        """Run student code: under the call's time limit, with the grader's world put back after.
+
+        Whatever the block raises (SystemExit and os._exit() included) becomes the
+        outcome's Failure; so does running past the limit, and replacing a builtin or a
+        Keras class the grader relies on (which is undone at once).
+        """
+        outcome = _Outcome()
+        before = guard.snapshot()
+        real_exit = os._exit
+        os._exit = _exit_called
         try:
-            with self._as_assignment():
-                return function(*args, **kwargs), None
+            with time_limit(self.call_timeout) as limit:
+                try:
+                    with self._as_assignment():
+                        yield outcome
+                except ProbeTimeout as error:
+                    if limit is None or error.limit is not limit:
+                        raise  # the area's limit, not this call's: the area is over
+                    outcome.failure = Failure(kind="timeout", where=where, summary=f"took longer than {limit.seconds:g} s",
+                                              traceback=self._student_traceback(error))
         except (KeyboardInterrupt, ProbeTimeout):
             raise
         except BaseException as error:  # student code may raise anything, SystemExit included
-            return None, self.describe(error, where)
+            outcome.failure = self.describe(error, where)
+        finally:
+            os._exit = real_exit
+            replaced = guard.restore(before)
+        if replaced and outcome.failure is None:
+            outcome.value = None
+            outcome.failure = Failure(kind="tampered", where=where,
+                                      summary=f"it replaced {', '.join(replaced)} (the grader put it back)")
 
     def describe(self, error: BaseException, where: str) -> Failure:
+        if isinstance(error, _ExitCalled):
+            return Failure(kind="exited", where=where, summary=f"os._exit({error.code!r})",
+                           traceback=self._student_traceback(error))
         if isinstance(error, SystemExit):
             return Failure(kind="exited", where=where, summary=f"exit code {error.code!r}",
                            traceback=self._student_traceback(error))
@@ -109,17 +157,15 @@ class Submission:
         where = f"{name}.py"
         if not (self.root / where).is_file():
             return Failure(kind="missing", where=where, summary=f"there is no {where} in {self.root.name}/")
-        try:
-            with self._as_assignment():
-                return importlib.import_module(f"{self.package_name}.{name}")
-        except (KeyboardInterrupt, ProbeTimeout):
-            raise
-        except BaseException as error:
-            failure = self.describe(error, where)
-            if failure.kind == "raised":
-                failure = Failure(kind="import_error", where=where, summary=failure.summary,
-                                  traceback=failure.traceback)
-            return failure
+        with self._guarded(where) as outcome:
+            outcome.value = importlib.import_module(f"{self.package_name}.{name}")
+        failure = outcome.failure
+        if failure is None:
+            return outcome.value
+        if failure.kind == "raised":
+            failure = Failure(kind="import_error", where=where, summary=failure.summary,
+                              traceback=failure.traceback)
+        return failure
 
     def _ensure_package(self):
         if self._package is None:
@@ -190,6 +236,15 @@ class Submission:
                 for line in exception_lines
             ]
         return "".join(lines + exception_lines).rstrip()
+
+
+class _Outcome:
+    value = None
+    failure: Failure | None = None
+
+
+def _exit_called(code=0):
+    raise _ExitCalled(code)
 
 
 def _relative(filename: str, root: Path) -> str:

@@ -33,11 +33,19 @@ def _unavailable(student: CallbacksFacts, kind: str) -> Judgement | None:
             found=f"make_callbacks returned a {student.returned_type}, not a list of callbacks",
             hint="Return the three callbacks in a list: return [checkpoint, early_stopping, reduce_lr].",
         )
-    if _the(student, kind) is None:
+    found = _the(student, kind)
+    if found is None:
         return Judgement(
             passed=False,
             found=f"no {kind} in the list make_callbacks returned",
             hint=f"Create a keras.callbacks.{kind} and add it to the list you return.",
+        )
+    if found.acts_unlike_stated:
+        return Judgement(
+            passed=False,
+            found=f"your {found.class_name} does not act as its settings say: {found.acts_unlike_stated}",
+            hint=f"A subclass may add to {kind} (printing, logging), but must keep what its settings mean; "
+                 f"its settings are only worth points when it acts on them.",
         )
     return None
 
