@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -210,12 +211,24 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     statuses = {name: row["status"] for name, row in graded_rows.items()}
     assert statuses == {
         "stubs": "graded", "forge_results": "graded", "fake_channel": "graded", "read_reference": "graded",
-        "exit_at_import": "crashed", "patch_grader": "tampered", "resource_hog": "out-of-memory",
-        "print_flood": "timeout",
+        "read_profile": "graded", "always_equal": "graded", "thread_left_running": "graded", "huge_file": "graded",
+        "exit_at_import": "import-error", "exit_in_functions": "import-error", "hard_exit_in_function": "crashed",
+        "patch_grader": "tampered", "patch_isinstance": "tampered", "patch_keras": "tampered",
+        "resource_hog": "out-of-memory", "allocate_10gb": "out-of-memory",
+        "print_flood": "timeout", "sleep_past_timeout": "timeout",
     }
-    assert "exit code 0" in graded_rows["exit_at_import"]["reason"]
-    assert "grader.grading.probe_area" in graded_rows["patch_grader"]["reason"]
+    reasons = {name: row["reason"] for name, row in graded_rows.items()}
+    assert "data.py called os._exit(0)" in reasons["exit_at_import"]
+    assert "make_callbacks() called sys.exit()" in reasons["exit_in_functions"]
+    # the worker died in 'data'; a fresh one graded the area after it
+    assert "'data' stopped: the process ended with exit code 0" in reasons["hard_exit_in_function"]
+    assert "not implemented" in json.loads(graded_rows["hard_exit_in_function"]["results_json"])["tests"][-1]["output"]
+    assert "grader.grading.probe_area" in reasons["patch_grader"]
+    assert "replaced builtins.isinstance" in reasons["patch_isinstance"]
+    assert "the grader put it back" in reasons["patch_keras"]
+    assert "more than 2048 MB" in reasons["allocate_10gb"] and "longer than 40 s" in reasons["sleep_past_timeout"]
     assert "found: nothing" in graded_rows["read_reference"]["log"]
+    assert "File too large" in graded_rows["huge_file"]["log"]
     assert "network: reached" not in graded_rows["resource_hog"]["log"]
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()
@@ -224,28 +237,39 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_killed_batch_resumes_grading_each_submission_once_and_shards_merge_to_the_same(tmp_path):
-    for index in range(4):
+def test_a_batch_killed_at_random_points_resumes_losing_and_duplicating_nothing_and_shards_merge(tmp_path):
+    names = [f"student{index}" for index in range(5)]
+    for index, name in enumerate(names):
         shutil.copytree(materialize("stubs", tmp_path / "made" / str(index)) / "assignment",
-                        tmp_path / "class" / f"student{index}" / "assignment")
+                        tmp_path / "class" / name / "assignment")
     results = tmp_path / "results"
-    running = grader_batch(tmp_path / "class", "--out", results, "-j", "1", wait=False)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and running.poll() is None:
-        if (results / "gradebook.sqlite").is_file() and len(all_gradings(results)) >= 1:
-            break
-        time.sleep(0.2)
-    os.killpg(running.pid, signal.SIGKILL)
-    running.wait()
-    first = all_gradings(results)
-    assert 1 <= len(first) < 4
-    time.sleep(1)
-    assert not workers_running()  # the sandbox died with the batch
+    rng = random.Random(20261127)
+    kept: dict[str, tuple] = {}
+    for round_ in range(4):  # SIGKILL the whole batch at a random moment, four times over
+        running = grader_batch(tmp_path / "class", "--out", results, "-j", "2", wait=False)
+        time.sleep(rng.uniform(1.0, 14.0))
+        os.killpg(running.pid, signal.SIGKILL)
+        running.wait()
+        time.sleep(1)
+        assert not workers_running(), f"round {round_}: a worker outlived the batch"  # the sandbox died with it
+        if not (results / "gradebook.sqlite").is_file():
+            continue
+        with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        graded = all_gradings(results)
+        assert len(graded) == len(set(graded)), f"round {round_}: graded twice: {graded}"
+        now = {name: (row["id"], row["score"], row["status"]) for name, row in rows(results).items()}
+        assert all(now[name] == before for name, before in kept.items()), "a recorded grading changed or vanished"
+        kept = now
 
     done = grader_batch(tmp_path / "class", "--out", results, "-j", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert all_gradings(results) == [f"student{i}" for i in range(4)]  # each graded exactly once
-    assert f"{len(first)} submission(s) already graded" in done.stderr
+    assert all_gradings(results) == names  # each graded exactly once, over all the runs
+    assert all((row["status"], row["score"]) == ("graded", 0) for row in rows(results).values())
+    assert all(rows(results)[name]["id"] == before[0] for name, before in kept.items())
+    if kept:
+        assert f"{len(kept)} submission(s) already graded" in done.stderr
+    assert sorted(p.name for p in (results / "submissions").iterdir()) == names
 
     for shard in ("1/2", "2/2"):
         done = grader_batch(tmp_path / "class", "--out", tmp_path / f"shard{shard[0]}", "--shard", shard, "-j", "2")
@@ -260,3 +284,21 @@ def test_a_killed_batch_resumes_grading_each_submission_once_and_shards_merge_to
     merged_csv = (tmp_path / "merged" / "gradebook.csv").read_text().splitlines()
     assert [line.split(",")[:4] for line in merged_csv] == \
            [line.split(",")[:4] for line in (results / "gradebook.csv").read_text().splitlines()]
+
+
+def test_an_output_folder_that_cannot_take_the_results_is_refused_before_grading(tmp_path, monkeypatch):
+    from grader.batch import run
+
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(run.BatchError, match="is a file, not a folder"):
+        run.check_output(tmp_path / "a-file")
+    with pytest.raises(run.BatchError, match="cannot write the results to .*Not a directory"):
+        run.check_output(tmp_path / "a-file" / "results")
+    monkeypatch.setattr(run.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10 * 2**30, 10 * 2**30 - 2**20, 2**20))
+    with pytest.raises(run.BatchError, match="has only 1 MB free; grading needs at least 256 MB"):
+        run.check_output(tmp_path / "results")
+    monkeypatch.undo()
+    run.check_output(tmp_path / "results")  # a folder with room: no complaint
+    # the command line says the same, before any worker starts, and exits 1
+    done = grader_batch(REPOSITORY / "examples" / "submissions", "--out", tmp_path / "a-file" / "results", timeout=120)
+    assert done.returncode == 1 and "cannot write the results" in done.stderr

@@ -1,12 +1,23 @@
-"""Generated histories do not depend on what else the process has loaded."""
+"""The same submission gets the same grade, every time.
+
+Generated histories do not depend on what else the process has loaded, and every
+fixture graded three times gives byte-identical points and feedback. The sweep over
+all fixtures takes about a quarter of an hour, so it is marked `determinism`: CI runs
+it as its own step (`pytest tests -m determinism`), and `pytest tests` leaves it out.
+"""
 import hashlib
 import subprocess
 import sys
 
-from tests.conftest import REPOSITORY
+import pytest
+
+from grader.grading import grade_submission
+from tests.conftest import HOSTILE, REPOSITORY, fixture_names
 
 DIGEST = "import hashlib; from grader.probes.analysis import corpus; " \
          "print(hashlib.sha256(repr(corpus()).encode()).hexdigest())"
+# Hostile fixtures that end or stall the process belong to the sandbox's tests.
+IN_PROCESS_HOSTILE = ["always_equal", "exit_in_functions", "patch_isinstance", "patch_keras", "read_profile"]
 
 
 def test_summarize_corpus_is_the_same_in_a_fresh_process():
@@ -17,3 +28,18 @@ def test_summarize_corpus_is_the_same_in_a_fresh_process():
                            timeout=300)
     assert fresh.returncode == 0, fresh.stderr
     assert fresh.stdout.strip() == here
+
+
+def grade_bytes(grade) -> bytes:
+    """Everything a student or a gradebook sees of a grade, as bytes."""
+    lines = [f"{item.id}\t{item.points!r}\t{item.passed}\t{item.feedback()}" for item in grade.items]
+    return "\n".join(lines + ["--- notes ---"] + grade.notes).encode()
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("name", ["reference", "stubs"] + fixture_names() + IN_PROCESS_HOSTILE)
+def test_every_fixture_graded_three_times_gets_byte_identical_points_and_feedback(name, graded, submission_path):
+    assert name in IN_PROCESS_HOSTILE or (HOSTILE / name).is_dir() is False
+    first = grade_bytes(graded(name))  # graded once already by the fixture tests, in another order
+    again = [grade_bytes(grade_submission(submission_path(name))) for _ in range(2)]
+    assert again[0] == first and again[1] == first, name

@@ -15,8 +15,10 @@ import json
 import os
 import queue
 import shutil
+import sqlite3
 import statistics
 import stat
+import tempfile
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -60,6 +62,28 @@ def grader_version() -> str:
 
 def profile_version() -> str:
     return hashlib.sha256(PROFILE_PATH.read_bytes()).hexdigest()[:16]
+
+
+MIN_FREE_MB = 256  # the sandbox copies, checkpoints written by the runs, logs and the gradebook
+
+
+def check_output(out: Path, min_free_mb: int = MIN_FREE_MB) -> None:
+    """Refuse to start, saying why, when results cannot be written to `out`: better now than mid-class."""
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {out} is a file, not a folder: give a folder for the results.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-test-") as probe:
+            probe.write(b"x" * 4096)
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as error:
+        raise BatchError(f"cannot write the results to {out}: {error.strerror or error}. "
+                         "Choose a folder you can write to (--out).") from None
+    free_mb = shutil.disk_usage(out).free / 2**20
+    if free_mb < min_free_mb:
+        raise BatchError(f"the disk holding {out} has only {free_mb:.0f} MB free; grading needs at least "
+                         f"{min_free_mb} MB. Free some space or choose another folder (--out).")
 
 
 def check_profile() -> None:
@@ -171,10 +195,11 @@ def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]
         done = [area for area in AREAS if area in outcome.areas]
         before = f" (graded before that: {', '.join(done)})" if done else ""
         return status, f"{missing.explain()}{before}"
-    for facts in grade.facts.values():
-        failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
-        if isinstance(failure, Failure) and failure.kind == "killed":
-            return "crashed", failure.explain()
+    for kind, status in (("tampered", "tampered"), ("killed", "crashed")):
+        for facts in grade.facts.values():
+            failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
+            if isinstance(failure, Failure) and failure.kind == kind:
+                return status, failure.explain()
     for facts in grade.facts.values():
         failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
         if isinstance(failure, Failure) and failure.kind in ("import_error", "exited"):
@@ -199,7 +224,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     """Grade every submission in `submissions` (or this shard of them) into the gradebook in `out`."""
     check_profile()
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    check_output(out)
     rubric = load_rubric()
     versions = (grader_version(), profile_version())
     entries = [entry for entry in discover(submissions) if in_shard(entry.id, shard)]
@@ -284,7 +309,12 @@ def _record(connection, out: Path, submission: str, content: str, versions, stat
         started=started, finished=_now(), results_json=json.dumps(results), facts_json=json.dumps(facts),
         log=outcome.log,
     )
-    gradebook.record(connection, row, grade.items)
+    try:
+        gradebook.record(connection, row, grade.items)
+    except sqlite3.OperationalError as error:  # the disk filled up mid-batch: say so, lose nothing recorded
+        raise BatchError(f"the gradebook could not be written ({error}); the {len(summary.graded)} "
+                         "submission(s) graded before this are saved. Free some space and run the same "
+                         "command again: it goes on where it stopped.") from None
     summary.graded.append((submission, status, grade.score, grade.max_score, outcome.seconds))
     summary.details.append((submission, status, grade.score, grade.max_score, outcome.seconds, reason))
     _write_report(out, submission, grade, status, reason)
