@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.limits import ProbeTimeout, time_limit
+from grader.limits import ProbeTimeout, pending, time_limit
 from grader.quiet import quiet_tensorflow, seed_everything
 from grader.rubric import Rubric, load_rubric
 from grader.verdicts import ItemResult, judge_area
@@ -49,8 +49,10 @@ def probe_safely(area: str, submission, scratch: Path, timeout: float = AREA_TIM
                     raise
                 return Failure(kind="timeout", where=f"your code for {area!r}",
                                summary=f"took longer than {timeout:g} s")
-    except ProbeTimeout:
-        raise
+    except ProbeTimeout as error:
+        if pending(error):
+            raise
+        return Failure(kind="crashed", where=f"your code for {area!r}", summary="it raised the grader's own timeout")
     except Exception as error:
         return Failure(kind="crashed", where=f"your code for {area!r}",
                        summary=f"{type(error).__name__}: {error}"[:400])

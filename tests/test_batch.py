@@ -302,3 +302,14 @@ def test_an_output_folder_that_cannot_take_the_results_is_refused_before_grading
     # the command line says the same, before any worker starts, and exits 1
     done = grader_batch(REPOSITORY / "examples" / "submissions", "--out", tmp_path / "a-file" / "results", timeout=120)
     assert done.returncode == 1 and "cannot write the results" in done.stderr
+
+
+def test_the_worker_notices_a_grader_setting_changed_by_student_code(monkeypatch):
+    from grader.batch.worker import changed, snapshot
+    import grader.probes.callbacks as probes
+
+    before = snapshot()
+    monkeypatch.setattr(probes, "STATED_CHECKS", ())  # what a submission could do to skip a check
+    assert changed(before, snapshot()) == ["grader.probes.callbacks.STATED_CHECKS"]
+    monkeypatch.undo()
+    assert changed(before, snapshot()) == []

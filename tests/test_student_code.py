@@ -157,7 +157,8 @@ def test_guarded_calls_turn_exits_and_replaced_builtins_into_failures(tmp_path):
 
     import keras
 
-    genuine = (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit)
+    genuine = (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit,
+               keras.callbacks.ReduceLROnPlateau.on_epoch_end.__code__)
     root = write(tmp_path / "s", callbacks="""
         import builtins, os, sys
         import keras
@@ -173,6 +174,13 @@ def test_guarded_calls_turn_exits_and_replaced_builtins_into_failures(tmp_path):
             keras.callbacks.EarlyStopping = object
             keras.Model.fit = lambda self, *a, **k: None
             return "patched"
+
+        def rewrite():
+            keras.callbacks.ReduceLROnPlateau.on_epoch_end.__code__ = (lambda self, *a, **k: None).__code__
+
+        def fake_timeout():
+            from grader.limits import ProbeTimeout
+            raise ProbeTimeout()
     """)
     submission = Submission(root)
     module = submission.module("callbacks")
@@ -183,4 +191,9 @@ def test_guarded_calls_turn_exits_and_replaced_builtins_into_failures(tmp_path):
     assert quit_.kind == "exited" and "exit code 2" in quit_.explain()
     assert value is None and patched.kind == "tampered"
     assert "builtins.isinstance" in patched.explain() and "the grader put it back" in patched.explain()
-    assert (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit) == genuine
+    _, rewritten = submission.call(module.rewrite)
+    assert rewritten.kind == "tampered" and "ReduceLROnPlateau.on_epoch_end.__code__" in rewritten.explain()
+    _, made_up = submission.call(module.fake_timeout)  # not the grader's: an error like any other
+    assert made_up.kind == "raised" and "ProbeTimeout" in made_up.summary
+    assert (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit,
+            keras.callbacks.ReduceLROnPlateau.on_epoch_end.__code__) == genuine

@@ -8,6 +8,7 @@ worker prints, writes or returns other than its token-tagged facts is read.
 from __future__ import annotations
 
 import compileall
+import dataclasses
 import concurrent.futures
 import datetime
 import hashlib
@@ -138,15 +139,20 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
             break
         if remaining < 10:
             break
-        again = run_worker(stage, folder, scratch, replace(limits, wall_seconds=remaining), areas=left[1:], **options)
+        try:
+            again = run_worker(stage, folder, scratch, replace(limits, wall_seconds=remaining), areas=left[1:],
+                               **options)
+        except Exception as error:  # the sandbox would not start again: keep what the first worker gave
+            outcome.log += f"\n[grader] could not restart the worker: {type(error).__name__}: {error}"
+            break
         outcome.areas.update({area: data for area, data in again.areas.items() if area not in outcome.areas})
         outcome.finished, outcome.tampered = again.finished, again.tampered
         outcome.ended, outcome.exit_code = again.ended, again.exit_code
         outcome.seconds += again.seconds
         outcome.peak_rss_mb = max(outcome.peak_rss_mb, again.peak_rss_mb)
         outcome.rejected_lines += again.rejected_lines
-        outcome.log = (outcome.log + f"\n[grader] the worker died in {left[0]!r}; a fresh one grades "
-                       f"{', '.join(left[1:])}\n" + again.log)[-LOG_TAIL:]
+        outcome.log = (outcome.log[-LOG_TAIL // 2:] + f"\n[grader] the worker died in {left[0]!r}; a fresh "
+                       f"one grades {', '.join(left[1:])}\n" + again.log[-LOG_TAIL // 2:])
     return outcome
 
 
@@ -197,14 +203,25 @@ def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]
         return status, f"{missing.explain()}{before}"
     for kind, status in (("tampered", "tampered"), ("killed", "crashed")):
         for facts in grade.facts.values():
-            failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
-            if isinstance(failure, Failure) and failure.kind == kind:
-                return status, failure.explain()
+            for failure in _failures(facts):
+                if failure.kind == kind:
+                    return status, failure.explain()
     for facts in grade.facts.values():
         failure = facts if isinstance(facts, Failure) else getattr(facts, "failure", None)
         if isinstance(failure, Failure) and failure.kind in ("import_error", "exited"):
             return "import-error", failure.explain()
     return "graded", ""
+
+
+def _failures(facts):
+    """The Failures in an area's facts: the area's own, and those of single calls (summarize, fit, ...)."""
+    if isinstance(facts, Failure):
+        yield facts
+        return
+    for field_ in dataclasses.fields(facts) if dataclasses.is_dataclass(facts) else ():
+        value = getattr(facts, field_.name)
+        if isinstance(value, Failure):
+            yield value
 
 
 def _unreadable_grade(rubric, reason: str) -> Grade:
@@ -312,9 +329,10 @@ def _record(connection, out: Path, submission: str, content: str, versions, stat
     try:
         gradebook.record(connection, row, grade.items)
     except sqlite3.OperationalError as error:  # the disk filled up mid-batch: say so, lose nothing recorded
-        raise BatchError(f"the gradebook could not be written ({error}); the {len(summary.graded)} "
-                         "submission(s) graded before this are saved. Free some space and run the same "
-                         "command again: it goes on where it stopped.") from None
+        raise BatchError(f"the gradebook could not be written ({error}: is the disk full, or another batch "
+                         f"writing to the same folder?); the {len(summary.graded)} submission(s) graded before "
+                         "this are saved. Run the same command again once that is solved: it goes on where "
+                         "it stopped.") from None
     summary.graded.append((submission, status, grade.score, grade.max_score, outcome.seconds))
     summary.details.append((submission, status, grade.score, grade.max_score, outcome.seconds, reason))
     _write_report(out, submission, grade, status, reason)

@@ -36,13 +36,20 @@ def probe_callbacks(submission: Submission, scratch: Path) -> CallbacksFacts:
         return CallbacksFacts(given_checkpoint_path=given_token, failure=failure,
                               model_logs=model_logs, model_failure=model_failure)
     items = list(returned) if isinstance(returned, (list, tuple)) else []
-    callbacks = tuple(_read_callback(cb, keras, reference_shaped, given_path) for cb in items)
-    callbacks = tuple(
-        dataclasses.replace(facts, acts_unlike_stated=_acts_unlike_stated(
-            submission, make_callbacks, index, facts, keras, reference_shaped, Path(scratch)))
-        if facts.kind and facts.config is not None and _customized(cb, facts.kind, keras) else facts
-        for index, (cb, facts) in enumerate(zip(items, callbacks))
-    )
+    callbacks = []
+    for index, cb in enumerate(items):
+        # Reading an object runs its code (properties, __repr__): guarded like any other call.
+        facts, failure = submission.call(_read_callback, cb, keras, reference_shaped, given_path)
+        if failure:
+            facts = CallbackFacts(kind=None, class_name=f"{_type_name(cb)} (unreadable: {failure.summary})")
+        elif facts.kind and facts.config is not None:
+            customized, failure = submission.call(_customized, cb, facts.kind, keras)
+            if failure or customized:
+                unlike = (f"reading it raised {failure.summary}" if failure else _acts_unlike_stated(
+                    submission, make_callbacks, index, type(cb), facts, keras, reference_shaped, given_path))
+                facts = dataclasses.replace(facts, acts_unlike_stated=unlike)
+        callbacks.append(facts)
+    callbacks = tuple(callbacks)
 
     default_path, default_failure = None, None
     defaults, default_failure = submission.call(make_callbacks)
@@ -102,32 +109,44 @@ HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end", "se
 
 def _customized(cb, kind: str, keras) -> bool:
     """Not the plain Keras class, or hooks of its own on the object: it may not do what its settings say."""
-    return type(cb) is not getattr(keras.callbacks, kind) or any(name in vars(cb) for name in HOOKS)
+    own = object.__getattribute__(cb, "__dict__") if hasattr(type(cb), "__dict__") else {}
+    return type(cb) is not getattr(keras.callbacks, kind) or any(name in own for name in HOOKS)
 
 
-def _acts_unlike_stated(submission, make_callbacks, index: int, facts: CallbackFacts, keras, model,
-                        scratch: Path) -> str | None:
+def _type_name(cb) -> str:
+    return getattr(type(cb), "__name__", "object")
+
+
+def _acts_unlike_stated(submission, make_callbacks, index: int, cls, facts: CallbackFacts, keras, model,
+                        given_path: str) -> str | None:
     """How a customized callback acts unlike `keras.callbacks.<kind>(**its stated settings)`, if it does.
 
-    Each check replays a fresh object from make_callbacks and a plain Keras callback built
-    from the settings the object states, alone, on the same history (no training).
+    Each check replays a fresh object from make_callbacks (called exactly as before) and a
+    plain Keras callback built from the settings the object states, alone, on the same
+    history, without training; the plain one on a model student code never sees.
     """
+    from grader.probes.model import reference_replay_model
     from grader.probes.replay import rebuild_callback, replay
 
-    folder = scratch / "stated"
+    folder = Path(given_path).parent / "stated"
     folder.mkdir(parents=True, exist_ok=True)
     settings = {key: value for key, value in facts.config.items() if key != "filepath"}
     shown = ", ".join(f"{key}={value!r}" for key, value in settings.items())
     try:
         plain = [rebuild_callback(facts.kind, facts.config, folder) for _ in STATED_CHECKS]
-    except Exception as error:  # settings Keras itself refuses: the configuration items say so
+    except Exception:  # settings Keras itself refuses: the configuration items say so
         return None
     for (val_loss, val_accuracy), genuine in zip(STATED_CHECKS, plain):
-        returned, failure = submission.call(make_callbacks, str(folder / GIVEN_CHECKPOINT_NAME))
-        if failure or not isinstance(returned, (list, tuple)) or len(returned) <= index:
-            return None  # make_callbacks itself is judged elsewhere
+        returned, failure = submission.call(make_callbacks, given_path)
+        if failure:
+            return f"make_callbacks() raised when called again: {failure.summary}"
+        if not isinstance(returned, (list, tuple)) or len(returned) <= index or type(returned[index]) is not cls:
+            return "make_callbacks() returned something else when called again"
         theirs, failure = submission.call(replay, [returned[index]], val_loss, val_accuracy, model)
-        expected = replay([genuine], val_loss, val_accuracy, model)
+        try:
+            expected = replay([genuine], val_loss, val_accuracy, reference_replay_model())
+        except Exception:
+            return None
         if failure:
             return f"replayed alone on a validation history it raised {failure.summary}"
         if _events(theirs) != _events(expected):
@@ -192,6 +211,10 @@ def constructor_config(cb, kind: str, keras) -> dict:
         if name == "min_delta" and isinstance(value, (int, float)):
             value = abs(value)
         config[name] = value
+    if "initial_value_threshold" in parameters:  # Keras keeps it as `best`, +-inf when not given
+        best = _setting(cb, "best")
+        if isinstance(best, (int, float)) and not isinstance(best, bool) and math.isfinite(best):
+            config["initial_value_threshold"] = best
     return config
 
 

@@ -19,7 +19,9 @@ KERAS_CLASSES = (
     ("keras.callbacks", "ModelCheckpoint"),
     ("keras.callbacks", "ReduceLROnPlateau"),
     ("keras.callbacks", "History"),
+    ("keras.callbacks", "CallbackList"),
     ("keras", "Model"),
+    ("keras.optimizers", "Optimizer"),
 )
 KERAS_MODULES = ("keras", "keras.callbacks", "keras.models", "keras.layers", "keras.applications")
 
@@ -42,7 +44,12 @@ def _watched():
 
 
 def snapshot() -> list:
-    return [(label, owner, is_class, dict(vars(owner))) for label, owner, is_class in _watched()]
+    taken = []
+    for label, owner, is_class in _watched():
+        values = dict(vars(owner))
+        code = {key: value.__code__ for key, value in values.items() if isinstance(value, types.FunctionType)}
+        taken.append((label, owner, is_class, values, code))
+    return taken
 
 
 def _code(value) -> bool:
@@ -55,8 +62,12 @@ def _code(value) -> bool:
 def restore(before: list) -> list[str]:
     """Put back what changed since `before`; the names of what was replaced, deleted or shadowed."""
     replaced = []
-    for label, owner, is_class, saved in before:
+    for label, owner, is_class, saved, code in before:
         now = dict(vars(owner))
+        for key, original in code.items():  # a function whose body was swapped in place
+            if saved[key].__code__ is not original:
+                replaced.append(f"{label}.{key}.__code__")
+                saved[key].__code__ = original
         for key, value in saved.items():
             if (key in now and now[key] is value) or not _code(value):
                 continue

@@ -89,6 +89,19 @@ def replay_model():
 
 
 _REPLAY_MODEL = None
+_REFERENCE_REPLAY_MODEL = None
+
+
+def reference_replay_model():
+    """A model of its own for replaying the reference's callbacks (and plain Keras ones).
+
+    Student callbacks are handed `replay_model()` and could change it (its optimizer, say);
+    what they are compared with is replayed on a model they never see.
+    """
+    global _REFERENCE_REPLAY_MODEL
+    if _REFERENCE_REPLAY_MODEL is None:
+        _REFERENCE_REPLAY_MODEL = assignment_shaped_model()
+    return _REFERENCE_REPLAY_MODEL
 
 
 def assignment_shaped_model():

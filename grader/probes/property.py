@@ -17,7 +17,7 @@ from hypothesis.errors import NoSuchExample
 
 from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
-from grader.probes.model import replay_model
+from grader.probes.model import reference_replay_model, replay_model
 from grader.probes.replay import rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
 
@@ -86,7 +86,8 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
         def reference_timeline(history, kind=kind, config=config):
             key = (kind, json.dumps(config, sort_keys=True, default=repr), history)
             if key not in _REFERENCE_TIMELINES:
-                _REFERENCE_TIMELINES[key] = replay([rebuild_callback(kind, config, scratch)], *history, model)
+                _REFERENCE_TIMELINES[key] = replay([rebuild_callback(kind, config, scratch)], *history,
+                                                   reference_replay_model())
             return _REFERENCE_TIMELINES[key]
 
         def disagree(history, kind=kind, reference_timeline=reference_timeline):

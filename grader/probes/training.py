@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.facts import CallbacksFacts, Failure, Timeline, TrainingFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
-from grader.probes.model import GRADING_INPUT_SHAPE, grading_model, replay_model
+from grader.probes.model import GRADING_INPUT_SHAPE, grading_model, reference_replay_model
 from grader.probes.replay import (
     make_event_recorder,
     make_scripted_metrics,
@@ -68,7 +68,7 @@ def expected_training(submission, scratch: Path, reference_callbacks: CallbacksF
         for kind in KINDS
         for cb in reference_callbacks.of_kind(kind)[:1]
     ]
-    timeline = replay(callbacks, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY, replay_model())
+    timeline = replay(callbacks, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY, reference_replay_model())
     return TrainingFacts(scripted=timeline)
 
 
