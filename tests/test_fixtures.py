@@ -91,7 +91,8 @@ CASES = {
         "does not act as its settings say",
     ),
     "mistake_min_lr_blocks_drops": (LR_RUNS, "it never drops"),
-    "mistake_reduce_lr_that_does_nothing": (LR_RUNS, "yours never lowers the learning rate"),
+    # Its settings read right, but it never acts on them: they earn nothing either.
+    "mistake_reduce_lr_that_does_nothing": (REDUCE_LR | LR_RUNS, "does not act as its settings say"),
     # train() is graded on its own; the runs call make_callbacks themselves.
     "mistake_train_without_callbacks": ({"train.fit_call"}, "callbacks: none"),
     "broken_syntax_error": (CALLBACK_ITEMS, "callbacks.py could not be imported: SyntaxError"),
