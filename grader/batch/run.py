@@ -308,7 +308,12 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                 remove(work / entry.id)
                 if progress:
                     progress.advance(entry.id, status, grade)
-        write_outputs(connection, out, [item.id for item in rubric.items])
+        try:
+            write_outputs(connection, out, [item.id for item in rubric.items])
+        except OSError as error:
+            raise BatchError(f"every grading is saved in {out / 'gradebook.sqlite'}, but the CSV and reports "
+                             f"could not be written ({error.strerror or error}). Run the same command again "
+                             "once there is room: it grades nothing twice and writes them.") from None
     remove(work)
     return summary
 
@@ -349,7 +354,10 @@ def _write_report(out: Path, submission: str, grade: Grade, status: str, reason:
         page = submission_report(grade, title, profile_facts("behaviour"), student_view=True)
     except Exception as error:  # a plot that cannot be drawn must not stop the batch
         page = f"<!DOCTYPE html><p>The report could not be drawn: {type(error).__name__}</p>"
-    (folder / "report.html").write_text(page, encoding="utf-8")
+    try:
+        (folder / "report.html").write_text(page, encoding="utf-8")
+    except OSError:  # a full disk: the grade is in the gradebook; the exports at the end say what failed
+        pass
 
 
 def write_outputs(connection, out: Path, item_ids: list[str]) -> None:
