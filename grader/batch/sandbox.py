@@ -176,8 +176,9 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
-        "--size", str(256 * 2**20), "--tmpfs", "/tmp",
-        "--size", str(256 * 2**20), "--tmpfs", "/dev/shm",
+        # writable by the worker's uid (sticky, like a real /tmp), 256 MB each
+        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/dev/shm",
     ]
     command += _readable_ancestors(prefixes)
     for prefix in prefixes:
