@@ -47,6 +47,13 @@ def seed_everything(seed=SEED):
 
     keras.utils.set_random_seed(seed)
     keras.config.disable_interactive_logging()
+    try:  # layers are named dense_1, dense_2, ... by a process-wide counter, and names reach
+        # error messages: count from zero again, or feedback depends on what ran before
+        from keras.src.utils.naming import reset_uids
+
+        reset_uids()
+    except ImportError:  # a Keras that moved it: names may then differ between runs
+        pass
     try:
         import tensorflow as tf
 
