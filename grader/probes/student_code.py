@@ -18,7 +18,7 @@ import types
 from pathlib import Path
 
 from grader.facts import Failure
-from grader.limits import ProbeTimeout, _alarm_blocked, pending, time_limit
+from grader.limits import ProbeTimeout, alarm_blocked, pending, time_limit
 from grader.probes import guard
 
 MODULES = ("data", "model", "callbacks", "train")
@@ -137,7 +137,7 @@ class Submission:
         except BaseException as error:  # student code may raise anything, SystemExit included
             outcome.failure = self.describe(error, where)
         finally:
-            with _alarm_blocked():
+            with alarm_blocked():
                 os._exit = real_exit
                 replaced = guard.restore(before)
         if replaced and outcome.failure is None:
