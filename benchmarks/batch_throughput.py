@@ -4,7 +4,8 @@
 
 Makes COUNT submissions by cycling through a mix of fixture submissions (the
 reference, the stubs, typical mistakes, a broken file), grades them once in the
-bubblewrap sandbox and once without it (--no-sandbox), and prints the wall time,
+sandbox and once without it (--no-sandbox), with warm workers (and, with --cold,
+once more in the sandbox with cold ones), and prints the wall time,
 submissions per minute, the time 100 submissions would take at that rate, and the
 peak resident memory of a worker (the whole process tree). A measurement, not a
 test: run it on an otherwise idle machine.
@@ -38,10 +39,12 @@ def make_class(folder: Path, count: int) -> None:
         shutil.copytree(source, folder / f"s{index:03d}-{name}" / "assignment")
 
 
-def run(folder: Path, out: Path, jobs: int, sandbox: bool) -> dict:
+def run(folder: Path, out: Path, jobs: int, sandbox: bool, warm: bool = True) -> dict:
     command = [sys.executable, "-m", "grader", "batch", str(folder), "--out", str(out), "-j", str(jobs)]
     if not sandbox:
         command.append("--no-sandbox")
+    if not warm:
+        command.append("--cold")
     started = time.monotonic()
     done = subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True)
     seconds = time.monotonic() - started
@@ -61,17 +64,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=12)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--cold", action="store_true", help="also grade with cold workers (--cold), to compare")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="batch-bench-") as scratch:
         folder = Path(scratch) / "class"
         make_class(folder, args.count)
-        for sandbox in (True, False):
-            figures = run(folder, Path(scratch) / f"out-{sandbox}", args.jobs, sandbox)
-            print(f"{'bubblewrap' if sandbox else 'no sandbox'}: {figures['submissions']} submissions, -j {args.jobs}: "
+        modes = [(True, True), (True, False), (False, True)] if args.cold else [(True, True), (False, True)]
+        for sandbox, warm in modes:
+            figures = run(folder, Path(scratch) / f"out-{sandbox}-{warm}", args.jobs, sandbox, warm)
+            label = ("isolated" if sandbox else "no sandbox") + (", warm workers" if warm else ", cold workers")
+            print(f"{label}: {figures['submissions']} submissions, -j {args.jobs}: "
                   f"{figures['seconds']:.0f} s, {figures['per_minute']:.1f} per minute "
                   f"(100 in {figures['hundred_minutes']:.1f} min); median worker {figures['median_worker_seconds']:.1f} s; "
                   f"peak worker memory {figures['peak_worker_mb']:.0f} MB (median {figures['median_peak_mb']:.0f} MB)")
-
 
 if __name__ == "__main__":
     main()

@@ -164,7 +164,7 @@ def workers_running() -> list[str]:
             command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if "grader.batch.worker" in command:
+        if "grader.batch.worker" in command or "grader.batch.warm" in command:
             found.append(command)
     return found
 
@@ -176,7 +176,8 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
         materialize(name, tmp_path / "class")
     done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2")
     assert done.returncode == 0, done.stderr[-3000:]
-    assert ("Isolated in bubblewrap" if ISOLATED else "NOT isolated") in done.stdout
+    assert ("Isolated in a sandbox, warm workers" if ISOLATED else "NOT isolated, warm workers") in done.stdout
+    assert "turned off" not in done.stdout
     graded_rows = rows(tmp_path / "results")
     for name in names:
         results = json.loads(graded_rows[name]["results_json"])
@@ -215,7 +216,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "exit_at_import": "import-error", "exit_in_functions": "import-error", "hard_exit_in_function": "crashed",
         "patch_grader": "tampered", "patch_isinstance": "tampered", "patch_keras": "tampered",
         "resource_hog": "out-of-memory", "allocate_10gb": "out-of-memory",
-        "print_flood": "timeout", "sleep_past_timeout": "timeout",
+        "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
     }
     reasons = {name: row["reason"] for name, row in graded_rows.items()}
     assert "data.py called os._exit(0)" in reasons["exit_at_import"]
@@ -230,6 +231,9 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "found: nothing" in graded_rows["read_reference"]["log"]
     assert "File too large" in graded_rows["huge_file"]["log"]
     assert "network: reached" not in graded_rows["resource_hog"]["log"]
+    looked = graded_rows["probe_sandbox"]["log"]
+    assert "sandbox: looked around" in looked and "escape:" not in looked, looked
+    assert not list(tmp_path.rglob("planted.txt"))
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()
     for folder in (tmp_path / "class", tmp_path, REPOSITORY, Path("/tmp")):
@@ -316,3 +320,38 @@ def test_the_worker_notices_a_grader_setting_changed_by_student_code(monkeypatch
     assert changed(before, snapshot()) == ["grader.probes.callbacks.STATED_CHECKS"]
     monkeypatch.undo()
     assert changed(before, snapshot()) == []
+
+
+@pytest.mark.slow
+def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothing(tmp_path, monkeypatch):
+    from grader.batch import run, sandbox
+
+    stage = run.stage_grader(tmp_path / "out", "test")
+    materialize("stubs", tmp_path / "class")
+    folder, _ = prepare(discover(tmp_path / "class")[0], tmp_path / "work" / "submission")
+    limits = Limits(wall_seconds=120)
+
+    def grade(zygote=None):
+        outcome = sandbox.run_worker(stage, folder, tmp_path / "work" / "scratch", limits, isolate=ISOLATED,
+                                     zygote=zygote)
+        assert outcome.finished and outcome.ended == "exited", outcome.log[-2000:]
+        return outcome
+
+    cold = grade()
+    zygote = sandbox.warm_zygote(stage)
+    try:
+        warm = grade(zygote)
+        assert warm.areas == cold.areas and zygote.broken is None
+        first = zygote.process.pid
+        os.kill(first, signal.SIGKILL)  # a zygote that died between two submissions is started again
+        zygote.process.wait()
+        assert grade(zygote).areas == cold.areas and zygote.process.pid != first and zygote.broken is None
+        if ISOLATED:  # a sandbox that cannot be built: that submission is graded cold, and so are the next ones
+            monkeypatch.setattr(sandbox, "_warm_binds", lambda *paths: [["/no/such/folder", "/x", False]])
+            fallback = grade(zygote)
+            assert fallback.areas == cold.areas
+            assert "the warm sandbox could not be built (OSError: [Errno 2] mount " in fallback.log
+            assert zygote.broken and "graded cold" not in grade(zygote).log
+    finally:
+        zygote.close()
+    assert not workers_running()

@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS gradings (
     reason TEXT NOT NULL,          -- one readable line; empty when graded cleanly
     score REAL NOT NULL,
     max_score REAL NOT NULL,
-    isolated INTEGER NOT NULL,     -- 1: ran in the bubblewrap sandbox
+    isolated INTEGER NOT NULL,     -- 1: ran in the sandbox (warm worker's or bubblewrap's)
     duration REAL NOT NULL,        -- seconds, wall clock
     peak_memory_mb REAL,
     started TEXT NOT NULL,         -- UTC, ISO 8601

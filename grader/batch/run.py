@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from grader.batch import gradebook
-from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker
+from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker, warm_zygote
 from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure, area_from_data, area_to_data
@@ -50,6 +50,8 @@ class Summary:
     skipped: int = 0
     isolated: bool = True
     isolation_problem: str | None = None
+    workers: str = "warm"  # "warm": forked from a process that imported TensorFlow once; "cold": started afresh
+    cold_reason: str | None = None  # why warm workers were turned off partway (then cold ones graded)
 
 
 def grader_version() -> str:
@@ -237,8 +239,12 @@ def _now() -> str:
 
 
 def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=None, force: bool = False,
-              isolate: bool = True, progress=None) -> Summary:
-    """Grade every submission in `submissions` (or this shard of them) into the gradebook in `out`."""
+              isolate: bool = True, progress=None, warm: bool = True) -> Summary:
+    """Grade every submission in `submissions` (or this shard of them) into the gradebook in `out`.
+
+    `warm`: fork each worker from a process per slot that has imported TensorFlow (warm.py);
+    False starts every worker cold, as before.
+    """
     check_profile()
     out = Path(out).resolve()
     check_output(out)
@@ -246,7 +252,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     versions = (grader_version(), profile_version())
     entries = [entry for entry in discover(submissions) if in_shard(entry.id, shard)]
     summary = Summary(isolated=isolate and bubblewrap() is not None,
-                      isolation_problem=None if isolate else "--no-sandbox was given")
+                      isolation_problem=None if isolate else "--no-sandbox was given", workers="warm" if warm else "cold")
     if isolate and not summary.isolated:
         summary.isolation_problem = isolation_problem()
     stage = stage_grader(out, versions[0])
@@ -281,33 +287,41 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         if progress:
             progress.start(len(pending), summary)
 
+        zygotes = {slot: warm_zygote(stage, threads) for slot in range(max(jobs, 1))} if warm else {}
+
         def grade_one(entry, folder):
             slot = slots.get()
             started = _now()
             try:
                 return started, probe_in_sandbox(stage, folder, work / entry.id / "scratch", limits, slot=slot,
-                                                 isolate=summary.isolated, threads=threads)
+                                                 isolate=summary.isolated, threads=threads,
+                                                 zygote=zygotes.get(slot))
             except Exception as error:  # the sandbox itself failed: record it, go on with the batch
                 return started, Outcome(ended="grader-error", log=f"{type(error).__name__}: {error}")
             finally:
                 slots.put(slot)
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            futures = {pool.submit(grade_one, entry, folder): (entry, content) for entry, folder, content in pending}
-            for future in concurrent.futures.as_completed(futures):
-                entry, content = futures[future]
-                started, outcome = future.result()
-                try:
-                    grade, status, reason = judge(outcome, rubric, limits)
-                except Exception as error:  # facts the verdicts choke on: a grader bug, not the student's
-                    reason = f"the grader failed to judge this submission ({type(error).__name__}: {error})"
-                    grade, status = _unreadable_grade(rubric, reason), "crashed"
-                    outcome.log += f"\n[grader] {reason}"
-                _record(connection, out, entry.id, content, versions, status, reason, grade, outcome, started,
-                        summary)
-                remove(work / entry.id)
-                if progress:
-                    progress.advance(entry.id, status, grade)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+                futures = {pool.submit(grade_one, entry, folder): (entry, content) for entry, folder, content in pending}
+                for future in concurrent.futures.as_completed(futures):
+                    entry, content = futures[future]
+                    started, outcome = future.result()
+                    try:
+                        grade, status, reason = judge(outcome, rubric, limits)
+                    except Exception as error:  # facts the verdicts choke on: a grader bug, not the student's
+                        reason = f"the grader failed to judge this submission ({type(error).__name__}: {error})"
+                        grade, status = _unreadable_grade(rubric, reason), "crashed"
+                        outcome.log += f"\n[grader] {reason}"
+                    _record(connection, out, entry.id, content, versions, status, reason, grade, outcome, started,
+                            summary)
+                    remove(work / entry.id)
+                    if progress:
+                        progress.advance(entry.id, status, grade)
+        finally:  # the warm workers go with the batch, even when it is interrupted
+            for zygote in zygotes.values():
+                zygote.close()
+                summary.cold_reason = summary.cold_reason or zygote.broken
         try:
             write_outputs(connection, out, [item.id for item in rubric.items])
         except OSError as error:

@@ -1,18 +1,21 @@
 """Running the probe worker on one submission, isolated where bubblewrap exists, with limits everywhere.
 
-With bubblewrap (started as root, no user namespace; see NOTES.md) the worker sees:
-the interpreter and /usr read-only, the staged grader read-only (no reference/, no
-hidden checks), the submission read-only, one writable scratch folder, small tmpfs
-/tmp and /dev/shm, no network, no other process, and runs as an unprivileged uid of
-its own (one per worker slot, so that process limits of one cannot starve another).
-Without bubblewrap, or when not root, it is a plain child process with the same
-limits: not isolated, and `grader batch` says so.
+A worker is normally forked from its slot's warm process, which has imported TensorFlow
+(warm.py), and builds its own sandbox; a cold worker starts afresh in bubblewrap (started
+as root, no user namespace; see NOTES.md). Either way the worker sees: the interpreter
+and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
+/grader for a cold worker, at its own path for a warm one), the submission read-only,
+one writable scratch folder, small tmpfs /tmp and /dev/shm, no network, no other
+process, and runs as an unprivileged uid of its own (one per worker slot, so that
+process limits of one cannot starve another). Without bubblewrap, or when not root, it
+is a plain process with the same limits: not isolated, and `grader batch` says so.
 
 Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
-memory (the tree's resident memory, watched; over the limit it is killed and the
-status is out-of-memory; a memory cgroup a little above the limit, where the machine
-allows one, stops allocations faster than the watchdog), processes (RLIMIT_NPROC for the slot's uid), file size
-(RLIMIT_FSIZE), and the output kept (the last 64 KB of stdout/stderr).
+memory (the tree's proportional share of memory, watched; over the limit it is killed
+and the status is out-of-memory; a memory cgroup a little above the limit, where the
+machine allows one, stops allocations faster than the watchdog), processes
+(RLIMIT_NPROC for the slot's uid), file size (RLIMIT_FSIZE), and the output kept (the
+last 64 KB of stdout/stderr).
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grader.batch.warm import Zygote
 
 SANDBOX_UID_BASE = 61000  # + worker slot: unprivileged uids with no account, one per slot
 LOG_TAIL = 64 * 1024
@@ -55,6 +60,7 @@ class Outcome:
     log: str = ""
     rejected_lines: int = 0  # lines on the facts channel without the token: forged, ignored
     tampered: tuple[str, ...] = ()  # grader functions the student's code replaced (then no facts count)
+    setup_failed: str = ""  # a warm worker could not build its sandbox (before any student code ran)
 
 
 class MemoryCage:
@@ -166,10 +172,15 @@ def _prlimit(limits: Limits, cpu_seconds: int) -> list[str]:
             f"--nproc={limits.processes}", "--core=0", "--"]
 
 
+def _prefixes() -> list[str]:
+    """Where the interpreter and its packages live, outside /usr (a virtualenv, a pyenv build)."""
+    prefixes = sorted({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    return [p for p in prefixes if not p.startswith("/usr")]
+
+
 def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
                    env: dict, facts_fd: int, areas=()) -> list[str]:
-    prefixes = sorted({str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
-    prefixes = [p for p in prefixes if not p.startswith("/usr")]
+    prefixes = _prefixes()
     command = [
         bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session", "--clearenv",
@@ -197,14 +208,8 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
     return command
 
 
-def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
-               isolate: bool = True, threads: int | None = None, areas=()) -> Outcome:
-    """Probe one prepared submission in a sandboxed worker process and collect what it reports.
-
-    `areas`: only these rubric areas, in this order (default: all six).
-    """
-    bwrap = bubblewrap() if isolate else None
-    uid = SANDBOX_UID_BASE + slot
+def worker_env(threads: int | None = None) -> dict:
+    """The environment a worker starts with (TensorFlow reads its thread counts when imported)."""
     env = {
         "PATH": "/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -217,12 +222,61 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     }
     if threads:
         env["TF_NUM_INTRAOP_THREADS"] = env["TF_NUM_INTEROP_THREADS"] = str(threads)
+    return env
+
+
+def warm_zygote(grader_root: Path, threads: int | None = None) -> Zygote:
+    """A warm worker for one slot: TensorFlow imported once, each submission a fresh sandboxed fork of it."""
+    return Zygote(grader_root, worker_env(threads))
+
+
+def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
+               isolate: bool = True, threads: int | None = None, areas=(), zygote: Zygote | None = None) -> Outcome:
+    """Probe one prepared submission in a sandboxed worker process and collect what it reports.
+
+    `areas`: only these rubric areas, in this order (default: all six). `zygote`: fork the
+    worker from this warm process (see warm.py); without one, or where it cannot build the
+    sandbox, a cold worker starts (bubblewrap, or a plain process) and imports TensorFlow itself.
+    """
+    bwrap = bubblewrap() if isolate else None
+    uid = SANDBOX_UID_BASE + slot
+    env = worker_env(threads)
     scratch.mkdir(parents=True, exist_ok=True)
+    if bwrap:
+        os.chown(scratch, uid, uid)
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
+    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{token[:8]}", limits.memory_mb)
+    process = None
+    try:
+        if zygote is not None and zygote.broken is None:
+            try:
+                process, stdin, stdout = _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env,
+                                                    facts_write, cage, cpu_seconds, bool(bwrap), areas)
+            except (OSError, RuntimeError) as error:  # it would not start or fork: grade cold from now on
+                zygote.broken = f"{type(error).__name__}: {error}"
+        if process is None:
+            process = _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts_write, cage,
+                                  cpu_seconds, areas)
+            stdin, stdout = process.stdin, process.stdout
+    except BaseException:
+        os.close(facts_read)
+        cage.close()
+        raise
+    finally:
+        os.close(facts_write)
+    outcome = _collect(process, stdin, stdout, facts_read, token, cage, limits)
+    if outcome.setup_failed and zygote is not None:  # no student code ran: grade it cold, and stay cold
+        zygote.broken = outcome.setup_failed
+        again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas)
+        again.log = f"[grader] the warm sandbox could not be built ({outcome.setup_failed}); graded cold\n" + again.log
+        return again
+    return outcome
+
+
+def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds, areas):
     if bwrap:
-        os.chown(scratch, uid, uid)
         command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas)
         child_env = {}
     else:
@@ -231,32 +285,68 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
                      "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     if shutil.which("prlimit"):
         command = _prlimit(limits, cpu_seconds) + command
-    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{token[:8]}", limits.memory_mb)
     command = cage.wrap(command)
-    outcome = Outcome()
-    started = time.monotonic()
+    return subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        pass_fds=(facts_write,), close_fds=True, env=child_env, cwd=str(scratch),
+        start_new_session=True,
+    )
+
+
+def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list]:
+    """What a warm sandbox sees of this machine: [source, target, writable], as bubblewrap's binds.
+
+    The staged grader keeps its own path: the zygote imported its modules from there.
+    """
+    binds = [["/usr", "/usr", False]] + [[prefix, prefix, False] for prefix in _prefixes()]
+    return binds + [[str(grader_root), str(grader_root), False], [str(submission), "/submission", False],
+                    [str(scratch), "/scratch", True]]
+
+
+def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
+               isolated, areas):
+    if isolated:
+        binds = _warm_binds(grader_root, submission, scratch)
+        where = {"submission": "/submission", "scratch": "/scratch",
+                 "env": {**env, "PYTHONPATH": str(grader_root), "HOME": "/scratch", "TMPDIR": "/tmp"}}
+    else:
+        binds = []
+        where = {"submission": str(submission), "scratch": str(scratch),
+                 "env": {**env, "PYTHONPATH": str(grader_root), "HOME": str(scratch),
+                         "PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
+    request = {
+        "isolate": isolated, "uid": uid, "areas": list(areas), "binds": binds, **where,
+        "cage": str(cage.path / "cgroup.procs") if cage.path else None,
+        "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes},
+    }
+    stdin_read, stdin_write = os.pipe()
+    log_read, log_write = os.pipe()
     try:
-        process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=(facts_write,), close_fds=True, env=child_env, cwd=str(scratch),
-            start_new_session=True,
-        )
+        process = zygote.spawn(request, (stdin_read, log_write, facts_write))
     except BaseException:
-        os.close(facts_read)
-        cage.close()
+        os.close(stdin_write)
+        os.close(log_read)
         raise
     finally:
-        os.close(facts_write)
+        os.close(stdin_read)
+        os.close(log_write)
+    return process, os.fdopen(stdin_write, "wb"), os.fdopen(log_read, "rb")
+
+
+def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCage, limits: Limits) -> Outcome:
+    """Hand the worker its token, keep its log and facts, watch its limits until it ends."""
+    outcome = Outcome()
+    started = time.monotonic()
     log = collections.deque()
     readers = [
-        threading.Thread(target=_keep_tail, args=(process.stdout, log), daemon=True),
+        threading.Thread(target=_keep_tail, args=(stdout, log), daemon=True),
         threading.Thread(target=_read_facts, args=(facts_read, token, outcome), daemon=True),
     ]
     for reader in readers:
         reader.start()
     try:
-        process.stdin.write((token + "\n").encode())
-        process.stdin.close()
+        stdin.write((token + "\n").encode())
+        stdin.close()
     except OSError:
         pass
     outcome.ended = _watch(process, limits, started, outcome)
@@ -295,7 +385,9 @@ def _read_facts(fd: int, token: str, outcome: Outcome) -> None:
             if not isinstance(line, dict) or line.get("token") != token:
                 outcome.rejected_lines += 1
                 continue
-            if line.get("tampered"):
+            if line.get("setup_failed"):
+                outcome.setup_failed = str(line["setup_failed"])
+            elif line.get("tampered"):
                 outcome.tampered = tuple(str(x) for x in line["tampered"])
             elif line.get("done"):
                 outcome.finished = True
@@ -359,11 +451,27 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _tree_rss_mb(pid: int) -> float:
+    """The tree's memory: each process's proportional share (PSS) where the kernel gives it, else RSS.
+
+    A warm worker's processes share the pages of the zygote that forked them; counting them
+    whole in each would count TensorFlow three times over.
+    """
     total = 0
     for member in [pid] + _descendants(pid):
-        try:
-            with open(f"/proc/{member}/statm", "rb") as handle:
-                total += int(handle.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
+        total += _memory_bytes(member)
     return total / 2**20
+
+
+def _memory_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0

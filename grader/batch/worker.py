@@ -63,14 +63,17 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(differences)[:5]
 
 
-def main(argv=None) -> int:
+def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     submission_path, scratch, facts_fd = Path(argv[0]), Path(argv[1]), int(argv[2])
     areas = tuple(argv[3:])
     token = sys.stdin.readline().strip()
-    channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
     sys.stdin.close()
+    run(submission_path, scratch, facts_fd, token, areas)
 
+
+def prepare() -> None:
+    """Import everything the worker needs before student code runs (a warm worker does it once, ahead)."""
     from grader.quiet import quiet_tensorflow
 
     quiet_tensorflow()
@@ -80,11 +83,19 @@ def main(argv=None) -> int:
     import grader.probes.model  # noqa: F401
     import grader.probes.property  # noqa: F401
     import grader.probes.training  # noqa: F401
-    from grader.facts import area_to_data
-    from grader.grading import AREAS, probe_safely, reference_facts
-    from grader.probes.student_code import Submission
+    from grader.grading import reference_facts
 
     reference_facts("callbacks")  # read the profile now, not after student code could touch the file system
+
+
+def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:
+    """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit)."""
+    channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
+    prepare()
+    from grader.facts import area_to_data
+    from grader.grading import AREAS, probe_safely
+    from grader.probes.student_code import Submission
+
     submission = Submission(submission_path)
     os.chdir(scratch)
     dumps, write = json.dumps, channel.write

@@ -1,0 +1,357 @@
+"""Warm workers: TensorFlow is imported once per worker slot, not once per submission.
+
+    python -s -m grader.batch.warm CONTROL_FD
+
+Importing TensorFlow, Keras and tensorflow-datasets costs a fresh worker about 3.5 s,
+a quarter of a grading. A *zygote* (one per worker slot, started by `grader batch`)
+imports them once and then only waits on CONTROL_FD, a socket to the trusted grader.
+It never runs student code and never initializes TensorFlow's runtime (forking after
+that deadlocks). For each submission the grader sends it a request with three file
+descriptors (the token's stdin, the log, the facts channel); the zygote forks, says
+the child's pid, and later its wait status.
+
+The child builds, before any student code runs, the sandbox bubblewrap builds for a
+cold worker (see sandbox.py and NOTES.md), with the same system calls:
+
+    child (root, outside)      joins the memory cgroup, new session, then unshares the
+                               mount, PID, network, IPC, UTS and cgroup namespaces
+      init (PID 1, root)       a fresh root: tmpfs with read-only binds of /usr, the
+                               interpreter and the staged grader, the submission
+                               read-only at /submission, /scratch writable, tmpfs /tmp
+                               and /dev/shm (256 MB, mode 1777), a minimal /dev, a new
+                               /proc; pivot_root, the old root detached, / read-only
+        worker (PID 2)         resource limits, a clean environment, no groups, the
+                               slot's unprivileged uid, no_new_privs; then the worker
+
+When the worker ends, init ends, and the kernel kills whatever is left in the PID
+namespace. Without isolation (not root, or --no-sandbox) the child only gets the
+resource limits and the clean environment, like a cold plain worker.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import platform
+import resource
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x00020000, 0x02000000, 0x04000000
+CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
+SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+START_SECONDS = 120
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def warm_isolation_problem() -> str | None:
+    """Why this machine cannot build the warm sandbox, or None."""
+    if platform.system() != "Linux" or platform.machine() not in SYS_PIVOT_ROOT:
+        return f"no namespaces support for {platform.system()} {platform.machine()} here"
+    if os.geteuid() != 0:
+        return "not running as root"
+    return None
+
+
+# ---------------------------------------------------------------- the zygote (no student code)
+
+def serve(control: socket.socket) -> None:
+    """Fork one child per request until the grader closes the socket."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the grader gone (even SIGKILLed): so is the zygote
+    from grader.batch import worker
+
+    worker.prepare()
+    import keras  # noqa: F401  imported, not used: forking after TensorFlow's runtime starts would deadlock
+    import tensorflow  # noqa: F401
+    import tensorflow_datasets  # noqa: F401
+
+    control.send(json.dumps({"ready": os.getpid()}).encode())
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        if not message:
+            return
+        request = json.loads(message)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                control.close()
+                _child(request, fds)
+            finally:
+                os._exit(SETUP_FAILED)
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+        _, status = os.waitpid(pid, 0)
+        control.send(json.dumps({"status": status}).encode())
+
+
+def _child(request: dict, fds: list[int]) -> None:
+    stdin, log, facts = fds
+    for source, target in ((stdin, 0), (log, 1), (log, 2), (facts, 3)):
+        os.dup2(source, target)
+    os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.setsid()
+    token = sys.stdin.readline().strip()
+    try:
+        if request.get("cage"):
+            Path(request["cage"]).write_text(str(os.getpid()))
+    except Exception as error:
+        _setup_failed(token, error)
+    if not request["isolate"]:
+        _become_worker(request, token, drop=False)
+    try:
+        _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+    except Exception as error:
+        _setup_failed(token, error)
+    report_read, report_write = os.pipe()
+    init = os.fork()
+    if init == 0:
+        os.close(report_read)
+        _init(request, token, report_write)
+    os.close(report_write)
+    with os.fdopen(report_read) as report:
+        told = report.read().strip()
+    _, status = os.waitpid(init, 0)
+    _end_like(int(told) if told else status)
+
+
+def _init(request: dict, token: str, report: int) -> None:
+    """PID 1 of the sandbox: build its file system, start the worker, reap, end with the worker's status."""
+    try:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        _build_root(request)
+        _loopback_up()
+    except Exception as error:
+        _setup_failed(token, error)
+    worker = os.fork()
+    if worker == 0:
+        os.close(report)
+        _become_worker(request, token, drop=True)
+    while True:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            os._exit(SETUP_FAILED)
+        if pid == worker:
+            os.write(report, str(status).encode())
+            os._exit(0)
+
+
+def _become_worker(request: dict, token: str, drop: bool) -> None:
+    try:
+        if drop:
+            os.setsid()
+        limits = request["limits"]
+        for which, value in ((resource.RLIMIT_CPU, (limits["cpu"], limits["cpu"] + 5)),
+                             (resource.RLIMIT_FSIZE, (limits["fsize"],) * 2),
+                             (resource.RLIMIT_NPROC, (limits["nproc"],) * 2),
+                             (resource.RLIMIT_CORE, (0, 0))):
+            resource.setrlimit(which, value)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if drop:
+            uid = request["uid"]
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        os.chdir(request["scratch"])
+    except Exception as error:
+        _setup_failed(token, error)
+    from grader.batch import worker
+
+    sys.argv = [sys.argv[0], request["submission"], request["scratch"], "3", *request["areas"]]
+    worker.run(Path(request["submission"]), Path(request["scratch"]), 3, token, tuple(request["areas"]))
+
+
+def _setup_failed(token: str, error: BaseException) -> None:
+    """No student code has run: say so on the facts channel, so the grader grades this one cold."""
+    try:
+        os.write(3, (json.dumps({"token": token, "setup_failed": f"{type(error).__name__}: {error}"}) + "\n").encode())
+    finally:
+        os._exit(SETUP_FAILED)
+
+
+def _end_like(status: int) -> None:
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else SETUP_FAILED)
+
+
+def _build_root(request: dict) -> None:
+    root = request["root"]
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
+    for name, target in (("usr/lib", "lib"), ("usr/lib64", "lib64"), ("usr/bin", "bin")):
+        os.symlink(name, f"{root}/{target}")
+    for folder in ("tmp", "dev/shm"):
+        os.makedirs(f"{root}/{folder}", 0o755)
+        _mount("tmpfs", f"{root}/{folder}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={256 * 2**20}")
+    for device in DEVICES:
+        open(f"{root}/dev/{device}", "w").close()
+        _mount(f"/dev/{device}", f"{root}/dev/{device}", None, MS_BIND)
+    for number, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{number}", f"{root}/dev/{name}")
+    os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    os.makedirs(f"{root}/proc", 0o755)
+    _mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    for source, target, writable in request["binds"]:
+        where = root + target
+        os.makedirs(where, 0o755, exist_ok=True)
+        _mount(source, where, None, MS_BIND | MS_REC)
+        if not writable:
+            _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    os.chdir(root)
+    os.mkdir(".old")
+    if _libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b".old") != 0:
+        raise _errno("pivot_root")
+    os.chdir("/")
+    if _libc.umount2(b"/.old", MNT_DETACH) != 0:
+        raise _errno("umount the old root")
+    os.rmdir("/.old")
+    _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _loopback_up() -> None:
+    """Bring `lo` up, as bubblewrap does: the network namespace has nothing else."""
+    import fcntl
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        fcntl.ioctl(probe, 0x8914, struct.pack("16sH14x", b"lo", 0x1 | 0x8 | 0x40))  # SIOCSIFFLAGS: up, loopback, running
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    encode = (lambda text: None if text is None else str(text).encode())
+    if _libc.mount(encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)) != 0:
+        raise _errno(f"mount {target}")
+
+
+def _unshare(flags: int) -> None:
+    if _libc.unshare(flags) != 0:
+        raise _errno("unshare")
+
+
+def _prctl(option: int, value: int) -> None:
+    if _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0) != 0:
+        raise _errno("prctl")
+
+
+def _errno(what: str) -> OSError:
+    number = ctypes.get_errno()
+    return OSError(number, f"{what}: {os.strerror(number)}")
+
+
+# ---------------------------------------------------------------- the grader's side
+
+class Zygote:
+    """One warm process for one worker slot, started lazily, restarted if it ever dies."""
+
+    def __init__(self, stage: Path, env: dict):
+        self.stage, self.env = Path(stage), env
+        self.control = self.process = None
+        self.root = None
+        self.broken: str | None = None  # why warm workers are off for this slot (then cold ones grade)
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.root = tempfile.mkdtemp(prefix="grader-root-")
+        errors = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-s", "-m", "grader.batch.warm", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), close_fds=True, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=errors, cwd=str(self.stage), start_new_session=True,
+                env={**self.env, "PYTHONPATH": str(self.stage)})
+        finally:
+            theirs.close()
+        self.control = ours
+        reply = self._receive(START_SECONDS)
+        if not reply or "ready" not in reply:  # no answer in time, or it died
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            self.close()
+            raise RuntimeError("the warm worker did not start: " + (" / ".join(tail) or "no message"))
+        errors.close()
+
+    def spawn(self, request: dict, fds) -> "Forked":
+        if self.process is None or self.process.poll() is not None:
+            self.close()
+            self.start()
+        socket.send_fds(self.control, [json.dumps({**request, "root": self.root}).encode()], list(fds))
+        reply = self._receive(30)
+        if not reply or "pid" not in reply:
+            self.close()
+            raise RuntimeError("the warm worker did not fork")
+        return Forked(self, reply["pid"])
+
+    def _receive(self, timeout: float | None) -> dict | None:
+        """The zygote's next message; None when it did not come in time; {} when the zygote is gone."""
+        ready, _, _ = select.select([self.control], [], [], timeout)
+        if not ready:
+            return None
+        try:
+            message = self.control.recv(1 << 16)
+        except OSError:
+            return {}
+        return json.loads(message) if message else {}
+
+    def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
+        if self.process is not None:
+            try:
+                self.process.kill()
+            except OSError:
+                pass
+            self.process.wait()
+            self.process = None
+        if self.root is not None:
+            try:
+                os.rmdir(self.root)
+            except OSError:
+                pass
+            self.root = None
+
+
+class Forked:
+    """A forked worker, as far as the sandbox's watchdog cares: like a Popen without pipes."""
+
+    def __init__(self, zygote: Zygote, pid: int):
+        self.zygote, self.pid, self.returncode = zygote, pid, None
+
+    def wait(self, timeout: float | None = None):
+        if self.returncode is not None:
+            return self.returncode
+        reply = self.zygote._receive(timeout)
+        if reply is None:
+            raise subprocess.TimeoutExpired("warm worker", timeout)
+        if "status" not in reply:  # the zygote died, and the child with it (PR_SET_PDEATHSIG)
+            self.zygote.close()
+            self.returncode = -signal.SIGKILL
+        else:
+            self.returncode = os.waitstatus_to_exitcode(reply["status"])
+        return self.returncode
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])))
