@@ -350,7 +350,7 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
             monkeypatch.setattr(sandbox, "_warm_binds", lambda *paths: [["/no/such/folder", "/x", False]])
             fallback = grade(zygote)
             assert fallback.areas == cold.areas
-            assert "the warm sandbox could not be built (OSError: [Errno 2] mount " in fallback.log
+            assert "the warm sandbox could not be built (FileNotFoundError: [Errno 2] mount " in fallback.log
             assert zygote.broken and "graded cold" not in grade(zygote).log
     finally:
         zygote.close()
