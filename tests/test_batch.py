@@ -205,6 +205,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "40",
                         "--memory", "2048")
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "turned off" not in done.stdout  # no attack made the grader give up its warm workers
     graded_rows = rows(tmp_path / "results")
     assert set(graded_rows) == set(names) | {"stubs"}
     for name in names:
@@ -233,6 +234,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "network: reached" not in graded_rows["resource_hog"]["log"]
     looked = graded_rows["probe_sandbox"]["log"]
     assert "sandbox: looked around" in looked and "escape:" not in looked, looked
+    assert "sent a forged setup failure" in looked and "graded cold" not in looked  # the worker cannot say that
     assert not list(tmp_path.rglob("planted.txt"))
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()
@@ -338,6 +340,12 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
         return outcome
 
     cold = grade()
+    (tmp_path / "killed").mkdir()  # a worker killed by a signal is reported alike, warm or cold
+    (tmp_path / "killed" / "data.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = {warm: sandbox.run_worker(stage, tmp_path / "killed", tmp_path / "work" / "scratch", limits,
+                                       isolate=ISOLATED, zygote=sandbox.warm_zygote(stage) if warm else None)
+              for warm in (False, True)}
+    assert {(o.ended, o.exit_code, o.finished) for o in killed.values()} == {("signal", -9, False)}
     zygote = sandbox.warm_zygote(stage)
     try:
         warm = grade(zygote)

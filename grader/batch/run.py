@@ -287,7 +287,12 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         if progress:
             progress.start(len(pending), summary)
 
-        zygotes = {slot: warm_zygote(stage, threads) for slot in range(max(jobs, 1))} if warm else {}
+        zygotes = {slot: warm_zygote(stage, threads) for slot in range(max(jobs, 1))} if warm and pending else {}
+        for zygote in zygotes.values():  # from this thread: a zygote dies with the thread that launched it
+            try:
+                zygote.launch()
+            except OSError as error:
+                zygote.broken = f"{type(error).__name__}: {error}"
 
         def grade_one(entry, folder):
             slot = slots.get()

@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.batch.warm import Zygote
+from grader.batch.warm import Forked, Zygote
 
 SANDBOX_UID_BASE = 61000  # + worker slot: unprivileged uids with no account, one per slot
 LOG_TAIL = 64 * 1024
@@ -163,7 +163,8 @@ def _readable_ancestors(paths) -> list[str]:
 
 
 def _worker(facts_fd: int, submission, scratch, areas=()) -> list[str]:
-    return [sys.executable, "-m", "grader.batch.worker", str(submission), str(scratch), str(facts_fd), *areas]
+    # -P: the working directory (the scratch folder, which student code can write) is not on sys.path
+    return [sys.executable, "-P", "-m", "grader.batch.worker", str(submission), str(scratch), str(facts_fd), *areas]
 
 
 def _prlimit(limits: Limits, cpu_seconds: int) -> list[str]:
@@ -247,7 +248,7 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
-    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{token[:8]}", limits.memory_mb)
+    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb)
     process = None
     try:
         if zygote is not None and zygote.broken is None:
@@ -266,7 +267,8 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
         raise
     finally:
         os.close(facts_write)
-    outcome = _collect(process, stdin, stdout, facts_read, token, cage, limits)
+    outcome = _collect(process, stdin, stdout, facts_read, token, cage, limits,
+                       bubblewrapped=bool(bwrap) and not isinstance(process, Forked))
     if outcome.setup_failed and zygote is not None:  # no student code ran: grade it cold, and stay cold
         zygote.broken = outcome.setup_failed
         again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas)
@@ -299,8 +301,10 @@ def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list
     The staged grader keeps its own path: the zygote imported its modules from there.
     """
     binds = [["/usr", "/usr", False]] + [[prefix, prefix, False] for prefix in _prefixes()]
-    return binds + [[str(grader_root), str(grader_root), False], [str(submission), "/submission", False],
-                    [str(scratch), "/scratch", True]]
+    # the submission and the scratch folder travel as open descriptors: their names (students'
+    # names, often) would otherwise stay in the zygote's memory for every later fork to read
+    return binds + [[str(grader_root), str(grader_root), False], ["@submission", "/submission", False],
+                    ["@scratch", "/scratch", True]]
 
 
 def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
@@ -321,19 +325,23 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
     }
     stdin_read, stdin_write = os.pipe()
     log_read, log_write = os.pipe()
+    handed = [stdin_read, log_write]
     try:
-        process = zygote.spawn(request, (stdin_read, log_write, facts_write))
+        if isolated:
+            handed += [os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for folder in (submission, scratch)]
+        process = zygote.spawn(request, (stdin_read, log_write, facts_write, *handed[2:]))
     except BaseException:
         os.close(stdin_write)
         os.close(log_read)
         raise
     finally:
-        os.close(stdin_read)
-        os.close(log_write)
+        for fd in handed:
+            os.close(fd)
     return process, os.fdopen(stdin_write, "wb"), os.fdopen(log_read, "rb")
 
 
-def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCage, limits: Limits) -> Outcome:
+def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCage, limits: Limits,
+             bubblewrapped: bool = False) -> Outcome:
     """Hand the worker its token, keep its log and facts, watch its limits until it ends."""
     outcome = Outcome()
     started = time.monotonic()
@@ -350,15 +358,18 @@ def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCa
     except OSError:
         pass
     outcome.ended = _watch(process, limits, started, outcome)
+    outcome.setup_failed = getattr(process, "setup_failed", "")  # told by the zygote, never by the worker
     oom_killed = cage.oom_killed()
     cage.close()
     for reader in readers:
         reader.join(timeout=5)
     outcome.exit_code = process.returncode
+    if bubblewrapped and outcome.exit_code is not None and 128 < outcome.exit_code <= 128 + 64:
+        outcome.exit_code = 128 - outcome.exit_code  # bubblewrap's init turns "killed by signal N" into 128+N
     if outcome.ended == "exited" and oom_killed:
         outcome.ended = "out-of-memory"
-    elif outcome.ended == "exited" and process.returncode is not None and process.returncode < 0:
-        signum = -process.returncode
+    elif outcome.ended == "exited" and outcome.exit_code is not None and outcome.exit_code < 0:
+        signum = -outcome.exit_code
         outcome.ended = "cpu" if signum == signal.SIGXCPU else "signal"
     outcome.seconds = time.monotonic() - started
     outcome.log = b"".join(log).decode("utf-8", errors="replace")[-LOG_TAIL:]
@@ -385,9 +396,7 @@ def _read_facts(fd: int, token: str, outcome: Outcome) -> None:
             if not isinstance(line, dict) or line.get("token") != token:
                 outcome.rejected_lines += 1
                 continue
-            if line.get("setup_failed"):
-                outcome.setup_failed = str(line["setup_failed"])
-            elif line.get("tampered"):
+            if line.get("tampered"):
                 outcome.tampered = tuple(str(x) for x in line["tampered"])
             elif line.get("done"):
                 outcome.finished = True

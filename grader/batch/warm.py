@@ -30,11 +30,13 @@ resource limits and the clean environment, like a cold plain worker.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import os
 import platform
 import resource
 import select
+import shutil
 import signal
 import socket
 import struct
@@ -52,19 +54,11 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
+OPEN_FOLDERS = {"@submission": 5, "@scratch": 6}  # bind sources sent as descriptors, and where the child keeps them
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 START_SECONDS = 120
 
 _libc = ctypes.CDLL(None, use_errno=True)
-
-
-def warm_isolation_problem() -> str | None:
-    """Why this machine cannot build the warm sandbox, or None."""
-    if platform.system() != "Linux" or platform.machine() not in SYS_PIVOT_ROOT:
-        return f"no namespaces support for {platform.system()} {platform.machine()} here"
-    if os.geteuid() != 0:
-        return "not running as root"
-    return None
 
 
 # ---------------------------------------------------------------- the zygote (no student code)
@@ -81,68 +75,97 @@ def serve(control: socket.socket) -> None:
 
     control.send(json.dumps({"ready": os.getpid()}).encode())
     while True:
-        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 3)
+        message, fds, _, _ = socket.recv_fds(control, 1 << 16, 5)
         if not message:
             return
         request = json.loads(message)
         sys.stdout.flush()
         sys.stderr.flush()
+        report_read, report_write = os.pipe()
+        me = os.getpid()
         pid = os.fork()
         if pid == 0:
             try:
                 control.close()
-                _child(request, fds)
+                os.close(report_read)
+                _child(request, fds, report_write, me)
             finally:
                 os._exit(SETUP_FAILED)
+        os.close(report_write)
         for fd in fds:
             os.close(fd)
         control.send(json.dumps({"pid": pid}).encode())
         _, status = os.waitpid(pid, 0)
-        control.send(json.dumps({"status": status}).encode())
+        control.send(json.dumps({"status": status, **_reports(report_read)}).encode())
 
 
-def _child(request: dict, fds: list[int]) -> None:
-    stdin, log, facts = fds
-    for source, target in ((stdin, 0), (log, 1), (log, 2), (facts, 3)):
-        os.dup2(source, target)
-    os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+def _reports(fd: int) -> dict:
+    """What the child and its init said on the report pipe, which student code never holds."""
+    said = b""
+    with os.fdopen(fd, "rb") as pipe:
+        while select.select([pipe], [], [], 5)[0]:  # init may outlive the child by a moment
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            said += chunk
+    reports = {}
+    for line in said.decode("utf-8", "replace").splitlines():
+        try:
+            reports = {**json.loads(line), **reports}  # the first word on each subject counts
+        except ValueError:
+            continue
+    return reports
+
+
+def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
+    """Outside the sandbox, root: set up, unshare, then wait for the sandbox's init."""
+    os.umask(0o022)
+    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 and 6 the folders to bind (isolated)
+    sources = [fds[0], fds[1], fds[1], fds[2], report, *fds[3:]]
+    lifted = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in sources]  # out of the way of the targets
+    for target, fd in enumerate(lifted):
+        os.dup2(fd, target)
+    os.closerange(len(sources), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != zygote:  # the zygote died before the line above: nobody would watch this one
+        os._exit(SETUP_FAILED)
     os.setsid()
     token = sys.stdin.readline().strip()
+    if not token:  # the grader is gone
+        os._exit(SETUP_FAILED)
     try:
         if request.get("cage"):
             Path(request["cage"]).write_text(str(os.getpid()))
     except Exception as error:
-        _setup_failed(token, error)
+        _setup_failed(error)
     if not request["isolate"]:
         _become_worker(request, token, drop=False)
     try:
+        # the folders' names, known to this child only (a mount cannot come from another namespace's descriptor)
+        folders = {name: os.readlink(f"/proc/self/fd/{fd}") for name, fd in OPEN_FOLDERS.items()}
+        request["binds"] = [[folders.get(source, source), target, writable]
+                            for source, target, writable in request["binds"]]
         _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
     except Exception as error:
-        _setup_failed(token, error)
-    report_read, report_write = os.pipe()
+        _setup_failed(error)
     init = os.fork()
     if init == 0:
-        os.close(report_read)
-        _init(request, token, report_write)
-    os.close(report_write)
-    with os.fdopen(report_read) as report:
-        told = report.read().strip()
+        _init(request, token)
     _, status = os.waitpid(init, 0)
-    _end_like(int(told) if told else status)
+    os.write(4, (json.dumps({"init_status": status}) + "\n").encode())
+    os._exit(0)
 
 
-def _init(request: dict, token: str, report: int) -> None:
-    """PID 1 of the sandbox: build its file system, start the worker, reap, end with the worker's status."""
+def _init(request: dict, token: str) -> None:
+    """PID 1 of the sandbox: build its file system, start the worker, reap, report the worker's status."""
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         _build_root(request)
         _loopback_up()
     except Exception as error:
-        _setup_failed(token, error)
+        _setup_failed(error)
     worker = os.fork()
     if worker == 0:
-        os.close(report)
         _become_worker(request, token, drop=True)
     while True:
         try:
@@ -150,7 +173,7 @@ def _init(request: dict, token: str, report: int) -> None:
         except ChildProcessError:
             os._exit(SETUP_FAILED)
         if pid == worker:
-            os.write(report, str(status).encode())
+            os.write(4, (json.dumps({"worker_status": status}) + "\n").encode())
             os._exit(0)
 
 
@@ -174,27 +197,20 @@ def _become_worker(request: dict, token: str, drop: bool) -> None:
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
         os.chdir(request["scratch"])
     except Exception as error:
-        _setup_failed(token, error)
+        _setup_failed(error)
+    os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])  # the report pipe: not for student code
     from grader.batch import worker
 
     sys.argv = [sys.argv[0], request["submission"], request["scratch"], "3", *request["areas"]]
     worker.run(Path(request["submission"]), Path(request["scratch"]), 3, token, tuple(request["areas"]))
 
 
-def _setup_failed(token: str, error: BaseException) -> None:
-    """No student code has run: say so on the facts channel, so the grader grades this one cold."""
+def _setup_failed(error: BaseException) -> None:
+    """No student code has run: say so on the report pipe, so the grader grades this one cold."""
     try:
-        os.write(3, (json.dumps({"token": token, "setup_failed": f"{type(error).__name__}: {error}"}) + "\n").encode())
+        os.write(4, (json.dumps({"setup_failed": f"{type(error).__name__}: {error}"}) + "\n").encode())
     finally:
         os._exit(SETUP_FAILED)
-
-
-def _end_like(status: int) -> None:
-    if os.WIFSIGNALED(status):
-        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        os.kill(os.getpid(), os.WTERMSIG(status))
-    os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else SETUP_FAILED)
 
 
 def _build_root(request: dict) -> None:
@@ -218,8 +234,7 @@ def _build_root(request: dict) -> None:
         where = root + target
         os.makedirs(where, 0o755, exist_ok=True)
         _mount(source, where, None, MS_BIND | MS_REC)
-        if not writable:
-            _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
     os.chdir(root)
     os.mkdir(".old")
     if _libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b".old") != 0:
@@ -233,8 +248,6 @@ def _build_root(request: dict) -> None:
 
 def _loopback_up() -> None:
     """Bring `lo` up, as bubblewrap does: the network namespace has nothing else."""
-    import fcntl
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         fcntl.ioctl(probe, 0x8914, struct.pack("16sH14x", b"lo", 0x1 | 0x8 | 0x40))  # SIOCSIFFLAGS: up, loopback, running
 
@@ -263,39 +276,56 @@ def _errno(what: str) -> OSError:
 # ---------------------------------------------------------------- the grader's side
 
 class Zygote:
-    """One warm process for one worker slot, started lazily, restarted if it ever dies."""
+    """One warm process for one worker slot: launched ahead, restarted if it ever dies."""
 
     def __init__(self, stage: Path, env: dict):
         self.stage, self.env = Path(stage), env
-        self.control = self.process = None
-        self.root = None
+        self.control = self.process = self.errors = None
+        self.root = self.home = None
+        self.ready = False
         self.broken: str | None = None  # why warm workers are off for this slot (then cold ones grade)
 
-    def start(self) -> None:
+    def launch(self) -> None:
+        """Start the zygote (it imports TensorFlow meanwhile); call from the thread that outlives it.
+
+        The zygote dies with the thread that launched it (PR_SET_PDEATHSIG), so `grader batch`
+        launches every slot's zygote from its main thread.
+        """
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.root = tempfile.mkdtemp(prefix="grader-root-")
-        errors = tempfile.TemporaryFile()
         try:
+            self.root = tempfile.mkdtemp(prefix="grader-root-")  # where each child mounts its new root
+            self.home = tempfile.mkdtemp(prefix="grader-home-")  # Keras and tfds read HOME on import
+            self.errors = tempfile.TemporaryFile()
             self.process = subprocess.Popen(
-                [sys.executable, "-s", "-m", "grader.batch.warm", str(theirs.fileno())],
+                [sys.executable, "-s", "-P", "-m", "grader.batch.warm", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), close_fds=True, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=errors, cwd=str(self.stage), start_new_session=True,
-                env={**self.env, "PYTHONPATH": str(self.stage)})
+                stdout=subprocess.DEVNULL, stderr=self.errors, cwd=self.home, start_new_session=True,
+                env={**self.env, "PYTHONPATH": str(self.stage), "HOME": self.home})
+        except BaseException:
+            ours.close()
+            self.close()
+            raise
         finally:
             theirs.close()
-        self.control = ours
+        self.control, self.ready = ours, False
+
+    def _wait_ready(self) -> None:
         reply = self._receive(START_SECONDS)
         if not reply or "ready" not in reply:  # no answer in time, or it died
-            errors.seek(0)
-            tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            self.errors.seek(0)
+            tail = self.errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             self.close()
             raise RuntimeError("the warm worker did not start: " + (" / ".join(tail) or "no message"))
-        errors.close()
+        self.ready = True
 
     def spawn(self, request: dict, fds) -> "Forked":
         if self.process is None or self.process.poll() is not None:
-            self.close()
-            self.start()
+            self.launch()
+        if not self.ready:
+            self._wait_ready()
         socket.send_fds(self.control, [json.dumps({**request, "root": self.root}).encode()], list(fds))
         reply = self._receive(30)
         if not reply or "pid" not in reply:
@@ -325,12 +355,14 @@ class Zygote:
                 pass
             self.process.wait()
             self.process = None
-        if self.root is not None:
-            try:
-                os.rmdir(self.root)
-            except OSError:
-                pass
-            self.root = None
+        if self.errors is not None:
+            self.errors.close()
+            self.errors = None
+        for folder in (self.root, self.home):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.root = self.home = None
+        self.ready = False
 
 
 class Forked:
@@ -338,6 +370,7 @@ class Forked:
 
     def __init__(self, zygote: Zygote, pid: int):
         self.zygote, self.pid, self.returncode = zygote, pid, None
+        self.setup_failed = ""  # the sandbox could not be built; no student code ran
 
     def wait(self, timeout: float | None = None):
         if self.returncode is not None:
@@ -348,8 +381,11 @@ class Forked:
         if "status" not in reply:  # the zygote died, and the child with it (PR_SET_PDEATHSIG)
             self.zygote.close()
             self.returncode = -signal.SIGKILL
-        else:
-            self.returncode = os.waitstatus_to_exitcode(reply["status"])
+            return self.returncode
+        self.setup_failed = str(reply.get("setup_failed", ""))
+        # the worker's own status where it ran in a sandbox (the child outside only waited for it)
+        status = reply.get("worker_status", reply.get("init_status", reply["status"]))
+        self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
 

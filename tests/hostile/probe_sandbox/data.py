@@ -54,6 +54,17 @@ for address in (("1.1.1.1", 53), ("10.0.0.1", 80)):
 interfaces = [name for _, name in socket.if_nameindex()]
 if interfaces != ["lo"]:
     escape(f"network interfaces {interfaces}")
+# The worker's one-time token is in its stack; with it, claim the warm sandbox could not be
+# built (which would have this graded again, cold, from a scratch folder it has written).
+import inspect  # noqa: E402
+
+tokens = {frame.frame.f_locals.get("token") for frame in inspect.stack()} - {None}
+for token in tokens:
+    try:
+        os.write(3, ('{"token": "%s", "setup_failed": "forged"}\n' % token).encode())
+        print("sandbox: sent a forged setup failure", flush=True)
+    except OSError:
+        pass
 with open("/scratch/mine.txt" if os.path.isdir("/scratch") else "mine.txt", "w") as handle:
     handle.write("the scratch folder is writable")  # allowed: checkpoints go here
 print("sandbox: looked around", flush=True)
