@@ -197,6 +197,28 @@ class PropertyFacts:
 
 
 @dataclass(frozen=True)
+class ReferenceEvents:
+    """What one reference callback did on one generated history: the events its kind is about."""
+
+    kind: str
+    val_loss: tuple[float, ...]
+    val_accuracy: tuple[float, ...]
+    events: str  # Timeline.events_of(kind), as JSON
+
+
+@dataclass(frozen=True)
+class PropertyReference:
+    """The reference's callbacks replayed on every history the property search tries with them.
+
+    A submission that agrees with the reference meets the same histories (the search is
+    derandomized), so these answers spare a fresh process about 180 replays; histories not
+    here (shrinking towards a disagreement) are replayed live.
+    """
+
+    replays: tuple[ReferenceEvents, ...] = ()
+
+
+@dataclass(frozen=True)
 class ModelFacts:
     """The student's build_model: its layers, input, output, compile settings, and what it learns."""
 

@@ -73,6 +73,8 @@ def settled(area: str, facts):
 def probe_area(area: str, submission, scratch: Path):
     """Facts about one rubric area of a loaded submission."""
     quiet_tensorflow()
+    if area == "property":  # before seeding: the first call may probe reference/ (its own random draws)
+        references = reference_facts("callbacks"), reference_facts("property")
     seed_everything()
     if area == "callbacks":
         from grader.probes.callbacks import probe_callbacks
@@ -85,7 +87,7 @@ def probe_area(area: str, submission, scratch: Path):
     if area == "property":
         from grader.probes.property import probe_property
 
-        return probe_property(submission, scratch, reference_facts("callbacks"))
+        return probe_property(submission, scratch, *references)
     if area == "model":
         from grader.probes.model import probe_model
 
@@ -144,8 +146,8 @@ def live_reference_facts(area: str):
     """The facts of reference/ itself, probed in this process (what `grader profile` records).
 
     For the training runs the reference's events come from replaying its callbacks on
-    the same script (no training); the property test needs no reference facts of its
-    own, as it replays the reference's callbacks from their recorded configuration.
+    the same script (no training); for the property test, the reference's callbacks
+    (rebuilt from their recorded configuration) replayed on the histories its own search tries.
     """
     from grader.probes.student_code import Submission
 
@@ -159,8 +161,14 @@ def live_reference_facts(area: str):
 
             callbacks = normalized("callbacks", live_reference_facts("callbacks"))
             return expected_training(Submission(REFERENCE_DIR), Path(scratch), callbacks)
-        if area == "property":
-            return None
+        if area == "property":  # the reference's own search: the histories every agreeing submission meets
+            from grader.probes.property import probe_property, reference_replays
+
+            from grader.profile import normalized
+
+            callbacks, looked_up = normalized("callbacks", live_reference_facts("callbacks")), []
+            probe_property(Submission(REFERENCE_DIR), Path(scratch), callbacks, looked_up=looked_up)
+            return reference_replays(looked_up)
         return probe_area(area, Submission(REFERENCE_DIR), Path(scratch))
 
 

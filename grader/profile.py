@@ -13,18 +13,18 @@ import json
 import math
 from pathlib import Path
 
-from grader.facts import AREA_FACTS, from_dict
+from grader.facts import AREA_FACTS, PropertyReference, from_dict
 
 PROFILE_PATH = Path(__file__).with_name("profile.json")
 # The reference's answers on the held-back summarize histories: instructor-only, like the
 # hidden items, so students' copies and the sandbox never hold them.
 HELD_BACK_PATH = Path(__file__).with_name("hidden") / "held_back.json"
 HELD_BACK_FIELDS = ("histories", "summaries", "summary_failures")
-FORMAT = 1
+FORMAT = 2  # 2: the property test's reference replays are recorded
 REFERENCE_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
-# The facts class of each area's reference facts (the property test needs none of its own:
-# it rebuilds the reference's callbacks from the configs in the callbacks facts).
-FACT_TYPES = {**AREA_FACTS, "property": None}
+# The facts class of each area's reference facts (for the property test: the reference's
+# replays on the histories its search tries; the callbacks' configs come from the callbacks facts).
+FACT_TYPES = {**AREA_FACTS, "property": PropertyReference}
 # Facts measured by really training, which may differ in the last digits between CPUs:
 # compared with this tolerance when checking that the profile is up to date.
 MEASURED = {("model", "learned_accuracy"): 0.1}

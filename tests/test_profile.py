@@ -79,3 +79,23 @@ def test_verdicts_are_the_same_from_the_profile(monkeypatch, submission_path):
         reference_facts.cache_clear()
     assert from_profile.items == live.items and from_profile.notes == live.notes
     assert live.lost()
+
+
+def test_the_profiles_reference_replays_spare_the_live_ones_and_change_no_fact(tmp_path, monkeypatch):
+    from grader.facts import area_to_data
+    from grader.probes import property as probe
+    from grader.probes.student_code import Submission
+    from grader.quiet import seed_everything
+
+    callbacks, recorded = profile_facts("callbacks"), profile_facts("property")
+    assert {replay.kind for replay in recorded.replays} == {"ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau"}
+    seen = {}
+    for use in (False, True):  # a fresh process: nothing replayed yet, with and without the profile's answers
+        monkeypatch.setattr(probe, "_REFERENCE_TIMELINES", {})
+        monkeypatch.setattr(probe, "_REFERENCE_EVENTS", {})
+        seed_everything()
+        facts = probe.probe_property(Submission(REFERENCE_DIR), tmp_path / str(use), callbacks,
+                                     recorded if use else None)
+        seen[use] = area_to_data(facts), len(probe._REFERENCE_TIMELINES)
+    assert seen[True][0] == seen[False][0]
+    assert seen[False][1] == len(recorded.replays) and seen[True][1] == 0  # every replay came from the profile

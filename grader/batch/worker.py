@@ -86,6 +86,7 @@ def prepare() -> None:
     from grader.grading import reference_facts
 
     reference_facts("callbacks")  # read the profile now, not after student code could touch the file system
+    reference_facts("property")
 
 
 def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:

@@ -15,7 +15,8 @@ from hypothesis import find
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from grader.facts import CallbacksFacts, Failure, PropertyCheck, PropertyFacts
+from grader.facts import (CallbacksFacts, Failure, PropertyCheck, PropertyFacts, PropertyReference,
+                          ReferenceEvents)
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
 from grader.probes.model import reference_replay_model, replay_model
 from grader.probes.replay import rebuild_callback, replay
@@ -41,6 +42,28 @@ def histories():
 # The reference's timeline on each history tried, kept for the process: derandomized search
 # tries the same histories for every submission, and the reference's answer never changes.
 _REFERENCE_TIMELINES: dict[tuple, object] = {}
+# The events alone (as JSON), which is all the search compares: also filled from the profile.
+_REFERENCE_EVENTS: dict[tuple, str] = {}
+
+
+def _key(kind: str, config: dict, history) -> tuple:
+    return (kind, json.dumps(config, sort_keys=True, default=repr), (tuple(history[0]), tuple(history[1])))
+
+
+def _remember(reference: CallbacksFacts, recorded: PropertyReference | None) -> None:
+    """Take the profile's replays of the reference as if this process had made them."""
+    for replay_ in (recorded.replays if recorded else ()):
+        expected = reference.of_kind(replay_.kind)
+        if expected:
+            key = _key(replay_.kind, expected[0].config, (replay_.val_loss, replay_.val_accuracy))
+            _REFERENCE_EVENTS.setdefault(key, replay_.events)
+
+
+def reference_replays(looked_up: list[tuple]) -> PropertyReference:
+    """The reference's events on the histories one search tried (what `grader profile` records)."""
+    return PropertyReference(replays=tuple(
+        ReferenceEvents(kind=key[0], val_loss=key[2][0], val_accuracy=key[2][1], events=_REFERENCE_EVENTS[key])
+        for key in dict.fromkeys(looked_up)))
 
 
 class _StudentFailed(Exception):
@@ -49,7 +72,10 @@ class _StudentFailed(Exception):
         self.failure = failure
 
 
-def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> PropertyFacts:
+def probe_property(submission, scratch: Path, reference: CallbacksFacts,
+                   recorded: PropertyReference | None = None, looked_up: list | None = None) -> PropertyFacts:
+    """`recorded`: the reference's replays from the profile; `looked_up`: collects the histories asked about."""
+    _remember(reference, recorded)
     make_callbacks = submission.function("callbacks", "make_callbacks")
     if isinstance(make_callbacks, Failure):
         return PropertyFacts(failure=make_callbacks)
@@ -90,12 +116,21 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts) -> Prop
                                                    reference_replay_model())
             return _REFERENCE_TIMELINES[key]
 
-        def disagree(history, kind=kind, reference_timeline=reference_timeline):
+        def reference_events(history, kind=kind, config=config, reference_timeline=reference_timeline):
+            key = _key(kind, config, history)
+            if key not in _REFERENCE_EVENTS:
+                _REFERENCE_EVENTS[key] = json.dumps(reference_timeline(history).events_of(kind))
+            if looked_up is not None:
+                looked_up.append(key)
+            return _REFERENCE_EVENTS[key]
+
+        def disagree(history, kind=kind, reference_events=reference_events):
             try:
                 mine = student_timeline(kind, history).events_of(kind)
             except _StudentFailed:
+                reference_events(history)  # the reference's answer is recorded all the same
                 return True
-            return mine != reference_timeline(history).events_of(kind)
+            return json.dumps(mine) != reference_events(history)
 
         tried = 0
 
