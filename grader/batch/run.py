@@ -252,7 +252,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     versions = (grader_version(), profile_version())
     entries = [entry for entry in discover(submissions) if in_shard(entry.id, shard)]
     summary = Summary(isolated=isolate and bubblewrap() is not None,
-                      isolation_problem=None if isolate else "--no-sandbox was given", workers="warm" if warm else "cold")
+                      isolation_problem=None if isolate else "--no-sandbox was given")
     if isolate and not summary.isolated:
         summary.isolation_problem = isolation_problem()
     stage = stage_grader(out, versions[0])
@@ -287,7 +287,10 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         if progress:
             progress.start(len(pending), summary)
 
-        zygotes = {slot: warm_zygote(stage, threads) for slot in range(max(jobs, 1))} if warm and pending else {}
+        # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
+        warm = warm and len(pending) > 1
+        summary.workers = "warm" if warm else "cold"
+        zygotes = {slot: warm_zygote(stage, threads) for slot in range(min(max(jobs, 1), len(pending)))} if warm else {}
         for zygote in zygotes.values():  # from this thread: a zygote dies with the thread that launched it
             try:
                 zygote.launch()
@@ -308,7 +311,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
 
         try:
             with concurrent.futures.ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-                futures = {pool.submit(grade_one, entry, folder): (entry, content) for entry, folder, content in pending}
+                futures = {pool.submit(grade_one, entry, folder): (entry, content)
+                           for entry, folder, content in pending}
                 for future in concurrent.futures.as_completed(futures):
                     entry, content = futures[future]
                     started, outcome = future.result()

@@ -249,7 +249,8 @@ def _build_root(request: dict) -> None:
 def _loopback_up() -> None:
     """Bring `lo` up, as bubblewrap does: the network namespace has nothing else."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        fcntl.ioctl(probe, 0x8914, struct.pack("16sH14x", b"lo", 0x1 | 0x8 | 0x40))  # SIOCSIFFLAGS: up, loopback, running
+        # SIOCSIFFLAGS on lo: up, loopback, running
+        fcntl.ioctl(probe, 0x8914, struct.pack("16sH14x", b"lo", 0x1 | 0x8 | 0x40))
 
 
 def _mount(source, target, fstype, flags, data=None) -> None:
