@@ -74,7 +74,10 @@ def probe_area(area: str, submission, scratch: Path):
     """Facts about one rubric area of a loaded submission."""
     quiet_tensorflow()
     if area == "property":  # before seeding: the first call may probe reference/ (its own random draws)
-        references = reference_facts("callbacks"), reference_facts("property")
+        # the reference's recorded replays spare a fresh process ~180 replays; with reference/ at hand,
+        # recording them would cost a search of its own, so they are replayed as the search goes
+        recorded = reference_facts("property") if reference_source() == "profile" else None
+        references = reference_facts("callbacks"), recorded
     seed_everything()
     if area == "callbacks":
         from grader.probes.callbacks import probe_callbacks

@@ -83,10 +83,11 @@ def prepare() -> None:
     import grader.probes.model  # noqa: F401
     import grader.probes.property  # noqa: F401
     import grader.probes.training  # noqa: F401
-    from grader.grading import reference_facts
+    from grader.grading import reference_facts, reference_source
 
     reference_facts("callbacks")  # read the profile now, not after student code could touch the file system
-    reference_facts("property")
+    if reference_source() == "profile":
+        reference_facts("property")
 
 
 def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:
