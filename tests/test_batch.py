@@ -342,9 +342,11 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     cold = grade()
     (tmp_path / "killed").mkdir()  # a worker killed by a signal is reported alike, warm or cold
     (tmp_path / "killed" / "data.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
-    killed = {warm: sandbox.run_worker(stage, tmp_path / "killed", tmp_path / "work" / "scratch", limits,
-                                       isolate=ISOLATED, zygote=sandbox.warm_zygote(stage) if warm else None)
-              for warm in (False, True)}
+    killed, zygote = {}, sandbox.warm_zygote(stage)
+    for warm in (False, True):
+        killed[warm] = sandbox.run_worker(stage, tmp_path / "killed", tmp_path / "work" / "scratch", limits,
+                                          isolate=ISOLATED, zygote=zygote if warm else None)
+    zygote.close()
     assert {(o.ended, o.exit_code, o.finished) for o in killed.values()} == {("signal", -9, False)}
     zygote = sandbox.warm_zygote(stage)
     try:
@@ -363,3 +365,13 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     finally:
         zygote.close()
     assert not workers_running()
+
+
+def test_batches_side_by_side_run_their_workers_as_uids_of_their_own(monkeypatch):
+    from grader.batch import sandbox
+
+    uids = set()
+    for pid in (4321, 4322):  # two batch processes, say two shards on one node: no shared process limits
+        monkeypatch.setattr(sandbox.os, "getpid", lambda pid=pid: pid)
+        uids |= {sandbox.sandbox_uid(slot) for slot in range(4)}
+    assert len(uids) == 8 and all(100_000 <= uid < 2**31 for uid in uids)

@@ -290,7 +290,9 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
         warm = warm and len(pending) > 1
         summary.workers = "warm" if warm else "cold"
-        zygotes = {slot: warm_zygote(stage, threads) for slot in range(min(max(jobs, 1), len(pending)))} if warm else {}
+        # their folders go in .work, which the next run clears even if this one is killed
+        zygotes = {slot: warm_zygote(stage, threads, work / f".warm-{slot}")
+                   for slot in range(min(max(jobs, 1), len(pending)))} if warm else {}
         for zygote in zygotes.values():  # from this thread: a zygote dies with the thread that launched it
             try:
                 zygote.launch()

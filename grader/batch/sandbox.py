@@ -34,7 +34,13 @@ from pathlib import Path
 
 from grader.batch.warm import Forked, Zygote
 
-SANDBOX_UID_BASE = 61000  # + worker slot: unprivileged uids with no account, one per slot
+# Unprivileged uids with no account: one per worker slot, and a range of its own per batch
+# process, so that batches side by side (shards on one node) do not share process limits.
+SANDBOX_UID_BASE, SLOTS_PER_BATCH = 100_000, 256
+
+
+def sandbox_uid(slot: int) -> int:
+    return SANDBOX_UID_BASE + (os.getpid() % 10_000) * SLOTS_PER_BATCH + slot % SLOTS_PER_BATCH
 LOG_TAIL = 64 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -226,9 +232,9 @@ def worker_env(threads: int | None = None) -> dict:
     return env
 
 
-def warm_zygote(grader_root: Path, threads: int | None = None) -> Zygote:
+def warm_zygote(grader_root: Path, threads: int | None = None, folder: Path | None = None) -> Zygote:
     """A warm worker for one slot: TensorFlow imported once, each submission a fresh sandboxed fork of it."""
-    return Zygote(grader_root, worker_env(threads))
+    return Zygote(grader_root, worker_env(threads), folder)
 
 
 def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
@@ -240,7 +246,7 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     sandbox, a cold worker starts (bubblewrap, or a plain process) and imports TensorFlow itself.
     """
     bwrap = bubblewrap() if isolate else None
-    uid = SANDBOX_UID_BASE + slot
+    uid = sandbox_uid(slot)
     env = worker_env(threads)
     scratch.mkdir(parents=True, exist_ok=True)
     if bwrap:

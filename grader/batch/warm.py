@@ -279,8 +279,9 @@ def _errno(what: str) -> OSError:
 class Zygote:
     """One warm process for one worker slot: launched ahead, restarted if it ever dies."""
 
-    def __init__(self, stage: Path, env: dict):
-        self.stage, self.env = Path(stage), env
+    def __init__(self, stage: Path, env: dict, folder: Path | None = None):
+        """`folder`: where its two small folders go (default: the system's temporary folder)."""
+        self.stage, self.env, self.folder = Path(stage), env, folder
         self.control = self.process = self.errors = None
         self.root = self.home = None
         self.ready = False
@@ -297,8 +298,10 @@ class Zygote:
         self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self.root = tempfile.mkdtemp(prefix="grader-root-")  # where each child mounts its new root
-            self.home = tempfile.mkdtemp(prefix="grader-home-")  # Keras and tfds read HOME on import
+            if self.folder is not None:
+                Path(self.folder).mkdir(parents=True, exist_ok=True)
+            self.root = tempfile.mkdtemp(prefix="grader-root-", dir=self.folder)  # each child mounts its root here
+            self.home = tempfile.mkdtemp(prefix="grader-home-", dir=self.folder)  # Keras and tfds read HOME on import
             self.errors = tempfile.TemporaryFile()
             self.process = subprocess.Popen(
                 [sys.executable, "-s", "-P", "-m", "grader.batch.warm", str(theirs.fileno())],
