@@ -96,7 +96,9 @@ def test_github_classroom_gets_its_payload_and_the_job_summary(tmp_path):
 def test_the_report_renders_in_a_headless_browser(tmp_path):
     page = tmp_path / "report.html"
     page.write_text(submission_report(a_grade(), "Grade", profile_facts("behaviour")))
-    browser = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"]
+    # A profile folder of its own: never waiting on another Chromium's lock on the shared one.
+    browser = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
+               f"--user-data-dir={tmp_path / 'chromium'}"]
     dom = subprocess.run(browser + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert 'data-runsplot="loaded"' in dom.stdout  # the plot image decoded and laid out
     assert "Total: 3 / 5 points" in dom.stdout
