@@ -41,7 +41,7 @@ def _rubric(args) -> int:
             print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}{hidden}")
     print(f"Total: {rubric.max_points:g} points")
     if rubric.hidden_elsewhere:
-        from grader.report.results_json import points
+        from grader.grade import points
 
         print(f"(and hidden items worth {points(rubric.hidden_elsewhere)}, graded by your instructor)")
     return 0
@@ -103,7 +103,7 @@ def _export_student(args) -> int:
         return 1
     print(f"Wrote the students' repository to {exported.path} ({exported.files} files): the stubs, "
           f"the grader with its profile, a README; no reference/, no tests/.")
-    from grader.report.results_json import points
+    from grader.grade import points
 
     print(f"It grades {points(exported.visible_points)}; hidden items worth {points(exported.hidden_points)} "
           "are graded only here, in batch mode and on Gradescope.")
@@ -138,10 +138,10 @@ class _Progress:
         self.task = self.bar.add_task("", total=total)
 
     def advance(self, submission: str, status: str, grade) -> None:
-        from grader.report.results_json import _number
+        from grader.grade import number
 
         self.bar.update(self.task, advance=1,
-                        description=f"{submission}: {_number(grade.score)}/{_number(grade.max_score)} {status}")
+                        description=f"{submission}: {number(grade.score)}/{number(grade.max_score)} {status}")
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -149,7 +149,8 @@ class _Progress:
 
 
 def _batch(args) -> int:
-    from grader.batch.run import BatchError, describe, run_batch
+    from grader.batch.outputs import summary_statistics
+    from grader.batch.run import BatchError, run_batch
     from grader.batch.sandbox import Limits
     from grader.batch.submissions import parse_shard
 
@@ -171,7 +172,7 @@ def _batch(args) -> int:
         return 1
     finally:
         progress.stop()
-    _print_summary(describe(summary), Path(args.out), summary)
+    _print_summary(summary_statistics(summary), Path(args.out), summary)
     return 0
 
 
@@ -213,7 +214,7 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
 
 
 def _merge(args) -> int:
-    from grader.batch.run import BatchError, merge_results
+    from grader.batch.outputs import BatchError, merge_results
 
     try:
         copied = merge_results(args.results, args.out)
@@ -228,7 +229,7 @@ def _report(args) -> int:
     from contextlib import closing
 
     from grader.batch import gradebook
-    from grader.batch.run import write_class_report
+    from grader.batch.outputs import write_class_report
 
     database = Path(args.results) / "gradebook.sqlite"
     if not database.is_file():

@@ -1,8 +1,9 @@
 """The pytest face of the grader: `pytest grader [--submission PATH] [--grader-json PATH]`.
 
-Each rubric item is one test. The first test of an area runs that area's probes
-on the submission (and on the reference) once; every item of the area is then
-judged from those facts. At the end of the run this plugin prints the grade
+Each rubric item is one test (`test_grade.py`), generated here from the rubric in its
+order and marked with its area. The first test of an area runs that area's probes on
+the submission (and on the reference) once; every item of the area is then judged from
+those facts. At the end of the run this plugin prints the grade
 table and, when asked, writes Gradescope's results.json. Tracebacks of the
 grader itself and TensorFlow's log noise are kept off the student's screen:
 the table says everything a student needs.
@@ -21,11 +22,12 @@ from grader.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
-from grader.grading import DEFAULT_SUBMISSION, Grade, check_reference, probe_safely, reference_facts  # noqa: E402
+from grader.areas import AREAS  # noqa: E402
+from grader.grade import Grade  # noqa: E402
+from grader.grading import DEFAULT_SUBMISSION, check_reference, judge, probe_safely, reference_facts  # noqa: E402
 from grader.profile import ProfileError  # noqa: E402
 from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
-from grader.verdicts import judge_item, notes_for  # noqa: E402
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
 
@@ -64,6 +66,8 @@ def pytest_configure(config):
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
     config.stash[SESSION_KEY] = GradingSession(submission)
+    for area in AREAS:  # `pytest grader -m model` grades one area
+        config.addinivalue_line("markers", f"{area.key}: rubric area {area.number}, {area.title}")
     # The grade table carries expected / found / hint for every lost point: pytest's own
     # tracebacks and captured TensorFlow logs would only bury it.
     if config.option.tbstyle == "auto":
@@ -74,14 +78,15 @@ def pytest_configure(config):
 
 
 class GradingSession:
-    """The facts of each area, computed once, and the verdicts of the items that ran."""
+    """The facts of each area, probed once, and which items' tests ran; the grade they make."""
 
     def __init__(self, submission: Submission):
         self.submission = submission
         self.rubric = load_rubric()
-        self.grade = Grade(hidden_elsewhere=self.rubric.hidden_elsewhere)
         self.started = time.monotonic()
-        self._facts: dict[str, object] = {}
+        self.facts: dict[str, object] = {}
+        self.ran: set[str] = set()
+        self.notes: list[str] = []  # about the run itself, after the verdicts' own
         self.threads_before = set(threading.enumerate())
         self.exit_status = 0
 
@@ -90,19 +95,24 @@ class GradingSession:
         return [t for t in threading.enumerate()
                 if t not in self.threads_before and t.is_alive() and not t.daemon]
 
-    def facts(self, area: str, scratch: Path):
-        if area not in self._facts:
-            facts = probe_safely(area, self.submission, scratch)
-            self._facts[area] = self.grade.facts[area] = facts
-            self.grade.notes.extend(notes_for(area, facts, reference_facts(area)))
-        return self._facts[area]
+    def area_facts(self, area: str, scratch: Path):
+        if area not in self.facts:
+            self.facts[area] = probe_safely(area, self.submission, scratch)
+        return self.facts[area]
 
     def check(self, item_id: str, scratch: Path) -> None:
         item = self.rubric.item(item_id)
-        result = judge_item(item, self.facts(item.area, scratch), reference_facts(item.area))
-        self.grade.items.append(result)
+        facts = self.area_facts(item.area, scratch)
+        self.ran.add(item_id)
+        result = judge(self.rubric, {item.area: facts}, only={item_id}).items[0]
         if not result.passed:
             pytest.fail(f"{result.found}\n{result.feedback()}", pytrace=False)
+
+    def grade(self) -> Grade:
+        """The grade of the items whose tests ran, with the notes of the areas they probed."""
+        grade = judge(self.rubric, self.facts, only=self.ran)
+        grade.notes += self.notes
+        return grade
 
 
 @pytest.fixture(scope="session")
@@ -110,48 +120,49 @@ def grading(request, tmp_path_factory) -> tuple[GradingSession, Path]:
     return request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
 
 
-def rubric_items(area: str):
-    """Parametrize a test over the ids of an area's rubric items."""
-    ids = [item.id for item in load_rubric().in_area(area)]
-    return pytest.mark.parametrize("item_id", ids, ids=ids)
+def pytest_generate_tests(metafunc):
+    """test_grade.py's one test, once per rubric item, in rubric order, marked with the item's area."""
+    if "item_id" in metafunc.fixturenames:
+        items = load_rubric().items
+        metafunc.parametrize("item_id", [pytest.param(item.id, id=item.id, marks=getattr(pytest.mark, item.area))
+                                         for item in items])
 
 
 def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash.get(SESSION_KEY, None)
-    if grading is not None and grading.threads_left():
+    if grading is None:
+        return
+    if grading.threads_left():
         names = ", ".join(repr(t.name) for t in grading.threads_left())
-        grading.grade.notes.append(
+        grading.notes.append(
             f"Your code started threads that were still running when grading ended ({names}); the grader "
             "stopped them. Graded functions should finish their work before they return.")
-    if grading is not None:
-        grading.exit_status = int(exitstatus)
-    if grading is not None:  # pytest runs the files alphabetically; reports follow the rubric
-        order = {item.id: index for index, item in enumerate(grading.rubric.items)}
-        grading.grade.items.sort(key=lambda result: order[result.id])
+    grading.exit_status = int(exitstatus)
+    grade = grading.grade()
     path = session.config.getoption("--grader-json")
-    if grading is not None and path:
+    if path:
         from grader.report.results_json import write_results_json
 
-        write_results_json(grading.grade, path, time.monotonic() - grading.started)
+        write_results_json(grade, path, time.monotonic() - grading.started)
     report = session.config.getoption("--grader-report")
-    if grading is not None and report:
+    if report:
         from grader.report.html import submission_report
 
-        reference = reference_facts("behaviour") if "behaviour" in grading.grade.facts else None
-        page = submission_report(grading.grade, grading.rubric.title, reference)
+        reference = reference_facts("behaviour") if "behaviour" in grade.facts else None
+        page = submission_report(grade, grading.rubric.title, reference)
         Path(report).parent.mkdir(parents=True, exist_ok=True)
         Path(report).write_text(page, encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     grading = config.stash.get(SESSION_KEY, None)
-    if grading is None or not grading.grade.items:
+    if grading is None or not grading.ran:
         return
     from grader.report.table import render_grade_table
 
     # A terminal's own width; in CI logs (not a terminal) room enough that no description is cut.
     width = min(terminalreporter._tw.fullwidth, 120) if bool(terminalreporter.isatty) else 120
-    terminalreporter.write(render_grade_table(grading.grade, width=width, color=terminalreporter.hasmarkup))
+    terminalreporter.write(render_grade_table(grading.grade(), width=width, color=terminalreporter.hasmarkup))
 
 
 @pytest.hookimpl(trylast=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.grading import REPOSITORY, REFERENCE_DIR
 from grader.profile import PROFILE_PATH, ProfileError, read_profile, staleness
-from grader.report.results_json import points
+from grader.grade import points
 from grader.rubric import load_rubric
 
 STUDENT_FILES = REPOSITORY / "student"  # files only the students' copy has (its README)
@@ -99,7 +99,7 @@ def _write_student_rubric(path: Path, hidden: float) -> None:
     text = path.read_text(encoding="utf-8")
     first_table = re.search(r"^\[", text, re.MULTILINE)
     if first_table is None or "hidden_points" in text:
-        raise ExportError("grader/rubric.toml: expected [areas...] tables and no `hidden_points` key")
+        raise ExportError("grader/rubric.toml: expected [[items]] tables and no `hidden_points` key")
     note = ("# Points graded by the instructor's hidden checks, which this copy does not have.\n"
             f"hidden_points = {hidden:g}\n\n")
     path.write_text(text[:first_table.start()] + note + text[first_table.start():], encoding="utf-8")

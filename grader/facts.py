@@ -152,7 +152,7 @@ class Timeline:
 
 
 @dataclass(frozen=True)
-class TrainingFacts:
+class BehaviourFacts:
     """The student's callbacks in real training runs (rubric area "behaviour").
 
     `scripted`: a real fit whose val_loss/val_accuracy a grader callback scripts (a plateau);
@@ -260,7 +260,7 @@ class DataFacts:
 
 
 @dataclass(frozen=True)
-class AnalysisFacts:
+class TrainFacts:
     """train() with a recording model, and summarize() on a fixed corpus of generated histories."""
 
     train_failure: Failure | None = None
@@ -272,28 +272,17 @@ class AnalysisFacts:
     summary_failures: tuple[str | None, ...] = ()
 
 
-# The facts each rubric area's probes return (or a Failure, when the probe itself broke).
-AREA_FACTS = {
-    "callbacks": CallbacksFacts,
-    "behaviour": TrainingFacts,
-    "property": PropertyFacts,
-    "model": ModelFacts,
-    "data": DataFacts,
-    "train": AnalysisFacts,
-}
-
-
-def area_to_data(facts) -> dict:
-    """One area's facts as plain data that says which kind they are (facts, or a Failure)."""
+def facts_to_data(facts) -> dict:
+    """Facts, or the Failure that replaced them, as plain data that says which of the two it is."""
     if isinstance(facts, Failure):
         return {"failure": dataclasses.asdict(facts)}
     return {"facts": None if facts is None else json.loads(to_json(facts))}
 
 
-def area_from_data(area: str, data: dict):
+def facts_from_data(cls, data: dict):
     if "failure" in data:
         return from_dict(Failure, data["failure"])
-    return from_dict(AREA_FACTS[area], data["facts"])
+    return from_dict(cls, data["facts"])
 
 
 def to_json(facts) -> str:

@@ -1,33 +1,51 @@
-"""Grading one submission: run the probes for each rubric area, then the verdicts.
+"""The grading loop: probe each rubric area, then judge the facts into a Grade.
 
-In student mode (pytest grader) both steps run in one process; the same two
-functions, `probe_area` and `judge_area`, are what batch mode will split across
-the sandbox boundary.
+This is the composition root: the one module that knows probes, the reference's facts
+and verdicts together. `probe_safely` runs one area's probe on student code (in this
+process, or in the batch worker's sandbox); `judge` is the one place facts become a
+`Grade`, for `pytest grader`, `grade_submission` and batch grading alike. The areas come
+from `grader.areas`, in rubric order.
 """
 from __future__ import annotations
 
 import functools
-import json
+import importlib
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.areas import AREA_KEYS, AREAS, area, settled
+from grader.facts import Failure
+from grader.grade import Grade
 from grader.limits import ProbeTimeout, pending, time_limit
 from grader.quiet import quiet_tensorflow, seed_everything
 from grader.rubric import Rubric, load_rubric
-from grader.verdicts import ItemResult, judge_area
+from grader.verdicts import judge_item, notes_for
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY / "reference"
 DEFAULT_SUBMISSION = REPOSITORY / "assignment"
-AREAS = ("callbacks", "behaviour", "property", "model", "data", "train")
+HIDDEN_VERDICTS = "grader.hidden"  # instructor-only; students' copies and the sandbox have no grader/hidden
+
+
+def load_verdicts() -> None:
+    """Register every area's verdicts, and the hidden items' where this copy has them."""
+    for each in AREAS:
+        importlib.import_module(each.verdicts)
+    try:
+        importlib.import_module(HIDDEN_VERDICTS)
+    except ModuleNotFoundError as missing:
+        if missing.name != HIDDEN_VERDICTS:
+            raise
+
+
+load_verdicts()
 
 
 AREA_TIMEOUT = 240  # seconds; the slowest area takes about 10 s on the reference
 
 
-def probe_safely(area: str, submission, scratch: Path, timeout: float = AREA_TIMEOUT):
+def probe_safely(key: str, submission, scratch: Path, timeout: float = AREA_TIMEOUT):
     """Facts about one rubric area, or a Failure when the probe broke or ran out of time.
 
     Student code can surprise a probe in ways no one foresaw, or loop forever; then every
@@ -35,75 +53,38 @@ def probe_safely(area: str, submission, scratch: Path, timeout: float = AREA_TIM
     the grade or hanging the run, and the other areas are graded as usual. (A single call
     that hangs costs less: see `Submission.call`.)
     """
-    from grader.facts import Failure
-
     quiet_tensorflow()
     import keras  # noqa: F401  imported outside the limit: an import cut short leaves half a module behind
 
     try:
         with time_limit(timeout) as limit:
             try:
-                return settled(area, probe_area(area, submission, scratch))
+                return settled(key, probe_area(key, submission, scratch))
             except ProbeTimeout as error:
                 if limit is None or error.limit is not limit:
                     raise
-                return Failure(kind="timeout", where=f"your code for {area!r}",
+                return Failure(kind="timeout", where=f"your code for {key!r}",
                                summary=f"took longer than {timeout:g} s")
     except ProbeTimeout as error:
         if pending(error):
             raise
-        return Failure(kind="crashed", where=f"your code for {area!r}", summary="it raised the grader's own timeout")
+        return Failure(kind="crashed", where=f"your code for {key!r}", summary="it raised the grader's own timeout")
     except Exception as error:
-        return Failure(kind="crashed", where=f"your code for {area!r}",
+        return Failure(kind="crashed", where=f"your code for {key!r}",
                        summary=f"{type(error).__name__}: {error}"[:400])
 
 
-def settled(area: str, facts):
-    """The facts as verdicts see them in every mode: through their JSON form, as batch sends them.
-
-    What student code returned can pretend (a str subclass whose == is always True, an
-    int that equals anything): after the round trip only plain values are left, and
-    the grade cannot depend on whether the facts crossed a process boundary.
-    """
-    from grader.facts import area_from_data, area_to_data
-
-    return area_from_data(area, json.loads(json.dumps(area_to_data(facts))))
-
-
-def probe_area(area: str, submission, scratch: Path):
+def probe_area(key: str, submission, scratch: Path):
     """Facts about one rubric area of a loaded submission."""
     quiet_tensorflow()
-    if area == "property":  # before seeding: the first call may probe reference/ (its own random draws)
-        # the reference's recorded replays spare a fresh process ~180 replays; with reference/ at hand,
-        # recording them would cost a search of its own, so they are replayed as the search goes
-        recorded = reference_facts("property") if reference_source() == "profile" else None
-        references = reference_facts("callbacks"), recorded
+    references = probe_inputs(key)  # before seeding: the first call may probe reference/ (its own random draws)
     seed_everything()
-    if area == "callbacks":
-        from grader.probes.callbacks import probe_callbacks
+    return area(key).probe_function()(submission, scratch, *references)
 
-        return probe_callbacks(submission, scratch)
-    if area == "behaviour":
-        from grader.probes.training import probe_training
 
-        return probe_training(submission, scratch)
-    if area == "property":
-        from grader.probes.property import probe_property
-
-        return probe_property(submission, scratch, *references)
-    if area == "model":
-        from grader.probes.model import probe_model
-
-        return probe_model(submission, scratch)
-    if area == "data":
-        from grader.probes.data import probe_data
-
-        return probe_data(submission, scratch)
-    if area == "train":
-        from grader.probes.analysis import probe_analysis
-
-        return probe_analysis(submission, scratch)
-    raise ValueError(f"no probe for rubric area {area!r}")
+def probe_inputs(key: str) -> tuple:
+    """The reference's facts an area's probe is handed after (submission, scratch): see `Area.uses`."""
+    return tuple(recorded_reference(name) if name == key else reference_facts(name) for name in area(key).uses)
 
 
 # "profile" makes the grader read the reference's facts from the profile even where
@@ -131,86 +112,69 @@ def check_reference() -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def reference_facts(area: str):
+def reference_facts(key: str):
     """The reference solution's facts for an area: where every expected value comes from.
 
     Probed from reference/ when it is there, read from the committed profile when it
     is not; both pass through the profile's JSON form, so the verdicts cannot tell.
     """
-    from grader.profile import normalized, profile_facts
+    from grader.profile import profile_facts
 
     if reference_source() == "profile":
-        return profile_facts(area)
-    return normalized(area, live_reference_facts(area))
+        return profile_facts(key)
+    return settled(key, live_reference_facts(key), reference=True)
+
+
+def recorded_reference(key: str):
+    """The reference's facts for an area where the profile records them, else None (see Area.uses)."""
+    return reference_facts(key) if reference_source() == "profile" else None
 
 
 @functools.lru_cache(maxsize=None)
-def live_reference_facts(area: str):
+def live_reference_facts(key: str):
     """The facts of reference/ itself, probed in this process (what `grader profile` records).
 
-    For the training runs the reference's events come from replaying its callbacks on
-    the same script (no training); for the property test, the reference's callbacks
-    (rebuilt from their recorded configuration) replayed on the histories its own search tries.
+    Most areas run their own probe on reference/; an area with a `reference_probe` makes the
+    reference's facts its own way: for the training runs, the reference's callbacks replayed on
+    the same script (no training); for the property test, the reference's callbacks replayed
+    on the histories its own search tries.
     """
     from grader.probes.student_code import Submission
 
     quiet_tensorflow()
     seed_everything()
+    declared = area(key)
     with tempfile.TemporaryDirectory(prefix="grader-reference-") as scratch:
-        if area == "behaviour":
-            from grader.probes.training import expected_training
-
-            from grader.profile import normalized
-
-            callbacks = normalized("callbacks", live_reference_facts("callbacks"))
-            return expected_training(Submission(REFERENCE_DIR), Path(scratch), callbacks)
-        if area == "property":  # the reference's own search: the histories every agreeing submission meets
-            from grader.probes.property import probe_property, reference_replays
-
-            from grader.profile import normalized
-
-            callbacks, looked_up = normalized("callbacks", live_reference_facts("callbacks")), []
-            probe_property(Submission(REFERENCE_DIR), Path(scratch), callbacks, looked_up=looked_up)
-            return reference_replays(looked_up)
-        return probe_area(area, Submission(REFERENCE_DIR), Path(scratch))
+        if declared.reference_probe:
+            inputs = tuple(settled(name, live_reference_facts(name), reference=True)
+                           for name in declared.reference_uses)
+            return declared.probe_function(reference=True)(Submission(REFERENCE_DIR), Path(scratch), *inputs)
+        return probe_area(key, Submission(REFERENCE_DIR), Path(scratch))
 
 
-@dataclass
-class Grade:
-    """The verdicts on one submission, in rubric order, plus advisory notes."""
+def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str] | None = None) -> Grade:
+    """The verdicts on a submission's facts (area key -> facts or Failure), in rubric order.
 
-    items: list[ItemResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # The facts each area was judged on (event timelines and all), for reports and plots.
-    facts: dict[str, object] = field(default_factory=dict)
-    hidden_elsewhere: float = 0  # points of hidden items this copy of the grader does not have
-
-    @property
-    def score(self) -> float:
-        return sum(item.points for item in self.items)
-
-    @property
-    def max_score(self) -> float:
-        return sum(item.max_points for item in self.items)
-
-    def add(self, items: list[ItemResult], notes: list[str]):
-        self.items.extend(items)
-        self.notes.extend(notes)
-
-    def lost(self) -> set[str]:
-        return {item.id for item in self.items if not item.passed}
+    The one place facts become a Grade. `reference(key)` gives the reference's facts of an
+    area; `only` keeps the items whose ids it holds (the tests pytest selected).
+    """
+    grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere)
+    for each in AREAS:
+        if each.key not in facts:
+            continue
+        student, expected = facts[each.key], reference(each.key)
+        grade.facts[each.key] = student
+        grade.items += [judge_item(item, student, expected) for item in rubric.in_area(each.key)
+                        if only is None or item.id in only]
+        grade.notes += notes_for(each.key, student, expected)
+    return grade
 
 
-def grade_submission(path, areas=AREAS, rubric: Rubric | None = None, call_timeout: float | None = None) -> Grade:
-    """Probe and judge a submission folder in this process (student mode, and the tests)."""
+def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_timeout: float | None = None) -> Grade:
+    """Probe and judge a submission folder in this process (the tests, and `grader grade`'s twin)."""
     from grader.probes.student_code import CALL_TIMEOUT, Submission
 
-    rubric = rubric or load_rubric()
     submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT)
-    grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere)
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
-        for area in areas:
-            facts = probe_safely(area, submission, Path(scratch))
-            grade.facts[area] = facts
-            grade.add(*judge_area(rubric, area, facts, reference_facts(area)))
-    return grade
+        facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
+    return judge(rubric or load_rubric(), facts)

@@ -13,7 +13,8 @@ import json
 import math
 from pathlib import Path
 
-from grader.facts import AREA_FACTS, PropertyReference, from_dict
+from grader.areas import AREAS
+from grader.facts import from_dict, to_json
 
 PROFILE_PATH = Path(__file__).with_name("profile.json")
 # The reference's answers on the held-back summarize histories: instructor-only, like the
@@ -22,9 +23,9 @@ HELD_BACK_PATH = Path(__file__).with_name("hidden") / "held_back.json"
 HELD_BACK_FIELDS = ("histories", "summaries", "summary_failures")
 FORMAT = 2  # 2: the property test's reference replays are recorded
 REFERENCE_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
-# The facts class of each area's reference facts (for the property test: the reference's
-# replays on the histories its search tries; the callbacks' configs come from the callbacks facts).
-FACT_TYPES = {**AREA_FACTS, "property": PropertyReference}
+# The facts class of each area's reference facts, in rubric order (for the property test: the
+# reference's replays on the histories its search tries; see grader.areas).
+FACT_TYPES = {area.key: area.reference_class for area in AREAS}
 # Facts measured by really training, which may differ in the last digits between CPUs:
 # compared with this tolerance when checking that the profile is up to date.
 MEASURED = {("model", "learned_accuracy"): 0.1}
@@ -36,14 +37,6 @@ REGENERATE = "Run `grader profile` and commit grader/profile.json."
 
 class ProfileError(RuntimeError):
     """No usable profile: missing, unreadable, or written by another version of the grader."""
-
-
-def normalized(area: str, facts):
-    """Facts as they come back from the profile file: the form the verdicts always see."""
-    cls = FACT_TYPES[area]
-    if facts is None or cls is None:
-        return None
-    return from_dict(cls, json.loads(json.dumps(_plain(facts))))
 
 
 def fingerprint(reference_dir: Path) -> dict[str, str]:
@@ -73,7 +66,7 @@ def build_profile(reference_dir: Path, live_facts) -> dict:
 
 
 def _split_held_back(train: dict | None) -> tuple[dict | None, dict | None]:
-    from grader.probes.analysis import held_back
+    from grader.probes.train import held_back
 
     if not train or not train.get("summaries"):
         return train, None
@@ -119,12 +112,11 @@ def read_profile(path: Path = PROFILE_PATH) -> dict:
 
 def profile_facts(area: str, path: Path = PROFILE_PATH, held_back_path: Path = HELD_BACK_PATH):
     """One area's reference facts, from the profile file (and the held-back answers, where present)."""
-    cls = FACT_TYPES[area]
     data = read_profile(path)["facts"][area]
     if area == "train" and data and data.get("summaries") and Path(held_back_path).is_file():
         held = json.loads(Path(held_back_path).read_text(encoding="utf-8"))
         data = {**data, **{name: data[name] + held[name] for name in HELD_BACK_FIELDS}}
-    return None if cls is None or data is None else from_dict(cls, data)
+    return from_dict(FACT_TYPES[area], data)
 
 
 def staleness(profile: dict, reference_dir: Path, fresh: dict | None = None) -> list[str]:
@@ -151,8 +143,6 @@ def staleness(profile: dict, reference_dir: Path, fresh: dict | None = None) -> 
 
 def _plain(facts):
     """Plain JSON data of a facts dataclass (tuples as lists), as json would give it back."""
-    from grader.facts import to_json
-
     return None if facts is None else json.loads(to_json(facts))
 
 

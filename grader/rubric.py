@@ -1,6 +1,7 @@
 """The rubric as data: items, their points and hints, grouped by area.
 
-`rubric.toml` holds the items students see. Instructor-only ("hidden") items live in
+`rubric.toml` holds the items students see; the areas they belong to (their order,
+numbers and titles) are declared in `grader.areas`. Instructor-only ("hidden") items live in
 `hidden/rubric.toml`, beside the verdicts that judge them, so that leaving out the one
 folder `grader/hidden/` removes them entirely from what students receive.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from grader.areas import AREAS, Area
 
 RUBRIC_PATH = Path(__file__).with_name("rubric.toml")
 VISIBILITIES = ("visible", "hidden")
@@ -23,13 +26,6 @@ class RubricItem:
     hint: str
     visibility: str = "visible"
     number: str = ""  # "1.3": area number, then position in the area
-
-
-@dataclass(frozen=True)
-class Area:
-    key: str
-    title: str
-    number: int
 
 
 @dataclass(frozen=True)
@@ -63,10 +59,10 @@ def load_rubric(path=RUBRIC_PATH) -> Rubric:
     """The rubric: the visible items, then the hidden ones where `hidden/rubric.toml` is beside it."""
     hidden_path = Path(path).parent / "hidden" / "rubric.toml"
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    areas = tuple(
-        Area(key=key, title=spec["title"], number=int(spec["number"]))
-        for key, spec in data.get("areas", {}).items()
-    )
+    if "areas" in data:
+        raise RubricError(f"{path}: [areas] tables are not read any more: areas, their numbers and titles "
+                          "are declared in grader/areas.py")
+    areas = AREAS
     raw_items = [(path, raw) for raw in data.get("items", [])]
     for _path, raw in raw_items:
         if raw.get("visibility", "visible") == "hidden":

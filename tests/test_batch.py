@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from grader.batch import gradebook
-from grader.batch.run import judge, merge_results
+from grader.batch.judge import judge
+from grader.batch.outputs import merge_results
 from grader.batch.sandbox import Limits, Outcome, bubblewrap
 from grader.batch.submissions import BadSubmission, discover, in_shard, parse_shard, prepare
-from grader.facts import area_to_data
-from grader.grading import AREAS
+from grader.areas import area_to_data
 from grader.profile import profile_facts
 from grader.rubric import load_rubric
 from tests.conftest import HOSTILE, REPOSITORY, fixture_names, materialize

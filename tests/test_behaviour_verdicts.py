@@ -3,9 +3,9 @@ from dataclasses import replace
 
 import pytest
 
-from grader.facts import EpochRecord, Failure, PropertyCheck, PropertyFacts, Timeline, TrainingFacts
+from grader.facts import BehaviourFacts, EpochRecord, Failure, PropertyCheck, PropertyFacts, Timeline
 from grader.rubric import load_rubric
-from grader.verdicts import judge_area
+from grader.grading import judge
 
 RUBRIC = load_rubric()
 
@@ -19,8 +19,8 @@ def timeline(stop: int, drops=(), saves=(), requested: int = 20) -> Timeline:
     return Timeline(tuple(epochs), requested)
 
 
-EXPECTED = TrainingFacts(scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)))
-GOOD = TrainingFacts(
+EXPECTED = BehaviourFacts(scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)))
+GOOD = BehaviourFacts(
     scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8)),
     checkpoint_exists=True, checkpoint_holds_epochs=(8,),
     natural=timeline(6, drops=(4,)),
@@ -28,7 +28,7 @@ GOOD = TrainingFacts(
 
 
 def lost(student, area="behaviour", reference=EXPECTED):
-    results, _ = judge_area(RUBRIC, area, student, reference)
+    results = judge(RUBRIC, {area: student}, reference=lambda key: reference).items
     return {r.id for r in results if not r.passed}
 
 
@@ -52,7 +52,7 @@ CASES = [
     ("natural run never drops", replace(GOOD, natural=timeline(6)), {"behaviour.natural_plateau"}),
     ("fit raised", replace(GOOD, scripted=timeline(0), scripted_failure=Failure("raised", "ValueError: x", where="fit")),
      {"behaviour.lr_drops", "behaviour.checkpoint_saves", "behaviour.checkpoint_file", "behaviour.stop_epoch"}),
-    ("nothing ran", TrainingFacts(failure=Failure("not_implemented", "", where="make_callbacks()")),
+    ("nothing ran", BehaviourFacts(failure=Failure("not_implemented", "", where="make_callbacks()")),
      {item.id for item in RUBRIC.in_area("behaviour")}),
 ]
 
@@ -71,7 +71,7 @@ def test_property_verdicts_blame_only_the_callback_that_disagreed():
     disagreement = PropertyCheck("EarlyStopping", examples=12, val_loss=(0.9,) * 6, val_accuracy=(0.5,) * 6,
                                  student=timeline(6, requested=6), reference=timeline(5, requested=6))
     student = PropertyFacts(checks=(AGREED.checks[0], disagreement, AGREED.checks[2]))
-    results, _ = judge_area(RUBRIC, "property", student, None)
+    results = judge(RUBRIC, {"property": student}, reference=lambda key: None).items
     (failed,) = [r for r in results if not r.passed]
     assert failed.id == "property.early_stopping"
     assert "0.90" in failed.found and "stops after epoch 5" in failed.found and "yours never stops" in failed.found

@@ -9,7 +9,8 @@ import pytest
 
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
 from grader.rubric import load_rubric
-from grader.verdicts import judge_area, notes_for
+from grader.grading import judge
+from grader.verdicts import notes_for
 
 RUBRIC = load_rubric()
 GIVEN = "<scratch>/grader_checkpoint.keras"
@@ -30,7 +31,7 @@ def with_callbacks(*callbacks, **changes):
 
 
 def lost(student, reference=REFERENCE):
-    results, _notes = judge_area(RUBRIC, "callbacks", student, reference)
+    results = judge(RUBRIC, {"callbacks": student}, reference=lambda key: reference).items
     return {r.id for r in results if not r.passed}
 
 

@@ -14,14 +14,14 @@ import pytest
 from grader.grading import grade_submission
 from tests.conftest import HOSTILE, REPOSITORY, fixture_names
 
-DIGEST = "import hashlib; from grader.probes.analysis import corpus; " \
+DIGEST = "import hashlib; from grader.probes.train import corpus; " \
          "print(hashlib.sha256(repr(corpus()).encode()).hexdigest())"
 # Hostile fixtures that end or stall the process belong to the sandbox's tests.
 IN_PROCESS_HOSTILE = ["always_equal", "exit_in_functions", "patch_isinstance", "patch_keras", "read_profile"]
 
 
 def test_summarize_corpus_is_the_same_in_a_fresh_process():
-    from grader.probes.analysis import corpus
+    from grader.probes.train import corpus
 
     here = hashlib.sha256(repr(corpus()).encode()).hexdigest()
     fresh = subprocess.run([sys.executable, "-c", DIGEST], cwd=REPOSITORY, capture_output=True, text=True,

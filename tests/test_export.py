@@ -13,8 +13,7 @@ import pytest
 
 from grader import export
 from grader.export import ExportError, export_student
-from grader.facts import area_to_data
-from grader.grading import AREAS
+from grader.areas import AREA_KEYS, area_to_data
 from grader.rubric import load_rubric
 from tests.conftest import REFERENCE, REPOSITORY, STUBS, fixture_names
 
@@ -138,17 +137,14 @@ JUDGE = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, sys.argv[1])  # the exported repository's grader, not this one's
     import grader
-    from grader.facts import area_from_data
-    from grader.grading import Grade, reference_facts, reference_source
+    from grader.areas import area_from_data
+    from grader.grading import judge, reference_source
     from grader.rubric import load_rubric
-    from grader.verdicts import judge_area
 
     assert grader.__file__.startswith(sys.argv[1]) and reference_source() == "profile", grader.__file__
     rubric, results = load_rubric(), {}
     for name, areas in json.load(open(sys.argv[2])).items():
-        grade = Grade()
-        for area, data in areas.items():
-            grade.add(*judge_area(rubric, area, area_from_data(area, data), reference_facts(area)))
+        grade = judge(rubric, {area: area_from_data(area, data) for area, data in areas.items()})
         results[name] = {item.id: [item.points, item.found] for item in grade.items}
     json.dump(results, open(sys.argv[3], "w"))
 """)
@@ -163,7 +159,7 @@ def test_every_fixture_gets_the_same_visible_points_in_the_export(exported, grad
     verdicts come out the same, item by item, when the reference is not there.
     """
     names = sorted(set(fixture_names()) | {"reference", "stubs"})
-    facts = {name: {area: area_to_data(graded(name).facts[area]) for area in AREAS} for name in names}
+    facts = {name: {area: area_to_data(graded(name).facts[area]) for area in AREA_KEYS} for name in names}
     (tmp_path / "facts.json").write_text(json.dumps(facts))
     (tmp_path / "judge.py").write_text(JUDGE)
     done = run_in(exported, str(tmp_path / "judge.py"), str(exported), str(tmp_path / "facts.json"),

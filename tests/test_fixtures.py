@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import pytest
 
-from grader.facts import CallbacksFacts, PropertyFacts, TrainingFacts, from_json, to_json
-from grader.grading import AREAS, grade_submission
+from grader.areas import AREA_KEYS
+from grader.facts import BehaviourFacts, CallbacksFacts, PropertyFacts, from_json, to_json
+from grader.grading import grade_submission
 from grader.rubric import load_rubric
 from tests.conftest import fixture_names
 
 RUBRIC = load_rubric()
-GRADED = frozenset(item.id for item in RUBRIC.items if item.area in AREAS)
+GRADED = frozenset(item.id for item in RUBRIC.items if item.area in AREA_KEYS)
 CONFIG = frozenset(item.id for item in RUBRIC.in_area("callbacks"))
 RUNS = frozenset(item.id for item in RUBRIC.in_area("behaviour") + RUBRIC.in_area("property"))
 CALLBACK_ITEMS = CONFIG | RUNS
@@ -144,7 +145,7 @@ def test_the_reference_timeline_is_kept_as_facts(graded):
     assert scripted.epochs[0].val_loss == 0.7 and scripted.epochs[5].learning_rate_after < scripted.epochs[5].learning_rate
     assert natural.stopped_early and natural.lr_drops()
     assert facts["behaviour"].checkpoint_holds_epochs == (8,)
-    for area, kind in (("callbacks", CallbacksFacts), ("behaviour", TrainingFacts), ("property", PropertyFacts)):
+    for area, kind in (("callbacks", CallbacksFacts), ("behaviour", BehaviourFacts), ("property", PropertyFacts)):
         assert from_json(kind, to_json(facts[area])) == facts[area]
 
 

@@ -57,7 +57,7 @@ def test_changing_the_reference_and_running_grader_profile_changes_what_is_expec
     def lost(submission):
         results = tmp_path / f"{submission.name}.json"
         run(copy, "-m", "pytest", "grader", f"--submission={submission}", f"--grader-json={results}",
-            "-p", "no:cacheprovider", "-q", "-k", "test_callbacks or test_behaviour or test_property",
+            "-p", "no:cacheprovider", "-q", "-m", "callbacks or behaviour or property",
             GRADER_REFERENCE="profile")
         data = json.loads(results.read_text())
         assert len(data["tests"]) == sum(len(RUBRIC.in_area(a)) for a in ("callbacks", "behaviour", "property"))

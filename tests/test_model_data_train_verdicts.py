@@ -3,16 +3,16 @@ from dataclasses import replace
 
 import pytest
 
-from grader.facts import AnalysisFacts, DataFacts, ModelFacts
+from grader.facts import DataFacts, ModelFacts, TrainFacts
 from grader.rubric import load_rubric
-from grader.verdicts import judge_area
+from grader.grading import judge
 from grader.verdicts.data import split_slices
 
 RUBRIC = load_rubric()
 
 
 def lost(area, student, reference):
-    results, _ = judge_area(RUBRIC, area, student, reference)
+    results = judge(RUBRIC, {area: student}, reference=lambda key: reference).items
     return {r.id for r in results if not r.passed}
 
 
@@ -104,7 +104,7 @@ ANSWER = {"epochs_run": 3, "stopped_early": True, "lr_reduced": False, "final_lr
           "best_val_accuracy": 0.7}
 CALL = {"x": "the training set", "validation_data": "the validation set", "callbacks": "all the callbacks given",
         "epochs": 7}
-TRAIN = AnalysisFacts(fit_calls=(CALL,), returned="the History from fit", histories=(HISTORY,),
+TRAIN = TrainFacts(fit_calls=(CALL,), returned="the History from fit", histories=(HISTORY,),
                       summaries=(ANSWER,), summary_failures=(None,))
 
 TRAIN_CASES = [
@@ -130,6 +130,7 @@ def test_train_verdicts(name, student, must_lose):
 
 
 def test_summarize_feedback_shows_the_history_and_the_difference():
-    results, _ = judge_area(RUBRIC, "train", replace(TRAIN, summaries=(dict(ANSWER, best_epoch=1),)), TRAIN)
+    results = judge(RUBRIC, {"train": replace(TRAIN, summaries=(dict(ANSWER, best_epoch=1),))},
+                    reference=lambda key: TRAIN).items
     found = next(r.found for r in results if r.id == "train.summarize")
     assert "[0.5, 0.7, 0.7]" in found and "best_epoch: expected 2, yours 1" in found

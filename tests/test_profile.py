@@ -8,7 +8,8 @@ import pytest
 
 from grader import grading
 from grader.grading import REFERENCE_DIR, grade_submission, live_reference_facts, reference_facts
-from grader.profile import (FACT_TYPES, PROFILE_PATH, ProfileError, build_profile, normalized, profile_facts,
+from grader.areas import settled
+from grader.profile import (FACT_TYPES, PROFILE_PATH, ProfileError, build_profile, profile_facts,
                             read_profile, staleness, write_profile)
 
 STALE = "grader/profile.json is out of date with reference/. Run `grader profile` and commit it."
@@ -26,7 +27,7 @@ def test_the_committed_profile_is_up_to_date_with_reference(fresh_profile):
 
 def test_profile_facts_are_what_the_grader_sees_with_reference_at_hand(fresh_profile):
     for area in FACT_TYPES:
-        assert profile_facts(area) == reference_facts(area) == normalized(area, live_reference_facts(area)), area
+        assert profile_facts(area) == reference_facts(area) == settled(area, live_reference_facts(area), reference=True), area
 
 
 def test_profile_holds_no_machine_paths_and_reads_as_text():
@@ -82,7 +83,7 @@ def test_verdicts_are_the_same_from_the_profile(monkeypatch, submission_path):
 
 
 def test_the_profiles_reference_replays_spare_the_live_ones_and_change_no_fact(tmp_path, monkeypatch):
-    from grader.facts import area_to_data
+    from grader.areas import area_to_data
     from grader.probes import property as probe
     from grader.probes.student_code import Submission
     from grader.quiet import seed_everything

@@ -13,15 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from grader.facts import Failure, TrainingFacts
-from grader.grading import Grade
+from grader.facts import BehaviourFacts, Failure
+from grader.grade import Grade, ItemResult
 from grader.gradescope import build_bundle
 from grader.profile import profile_facts
 from grader.report.classroom import publish
 from grader.report.html import class_report, submission_report
 from grader.report.results_json import results_dict
 from grader.rubric import load_rubric
-from grader.verdicts import ItemResult
 from tests.conftest import REFERENCE, STUBS
 from tests.test_results_json import check_schema
 
@@ -40,7 +39,7 @@ def item(item_id, passed, visibility="visible", points=2.0):
 def a_grade() -> Grade:
     """A grade whose training runs are the reference's own (replayed) events, one item lost, one hidden."""
     reference = profile_facts("behaviour")
-    student = TrainingFacts(scripted=reference.scripted, natural=reference.scripted)
+    student = BehaviourFacts(scripted=reference.scripted, natural=reference.scripted)
     return Grade(items=[item("early_stopping.patience", False), item("checkpoint.monitor", True),
                         item("data.reshuffled", True, visibility="hidden", points=1.0)],
                  notes=["Your model outputs logits."], facts={"behaviour": student})

@@ -1,7 +1,6 @@
 """results.json follows the field list of Gradescope's autograder specification."""
-from grader.grading import Grade
+from grader.grade import Grade, ItemResult
 from grader.report.results_json import results_dict
-from grader.verdicts import ItemResult
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 

@@ -1,8 +1,12 @@
 """The rubric file: well formed, and every item judged by exactly one verdict."""
 import pytest
 
+from grader.grading import load_verdicts
 from grader.rubric import RubricError, load_rubric
 from grader.verdicts import VERDICTS
+from tests.conftest import REPOSITORY
+
+load_verdicts()
 
 
 def test_every_item_has_one_verdict_and_every_verdict_an_item():
@@ -10,15 +14,23 @@ def test_every_item_has_one_verdict_and_every_verdict_an_item():
     assert {item.id for item in rubric.items} == set(VERDICTS)
 
 
+def test_every_item_id_is_written_out_once_in_the_verdict_that_judges_it():
+    """`grep '"early_stopping.monitor"' grader` finds the rubric entry and exactly one @verdict."""
+    sources = [*(REPOSITORY / "grader" / "verdicts").glob("*.py"), REPOSITORY / "grader" / "hidden" / "verdicts.py"]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
+    for item in load_rubric().items:
+        assert text.count(f'@verdict("{item.id}")') == 1, item.id
+
+
 def test_hidden_items_come_from_their_own_folder_numbered_after_the_visible_ones(tmp_path):
     (tmp_path / "rubric.toml").write_text(
-        'title="T"\n[areas.x]\ntitle="X"\nnumber=1\n[areas.y]\ntitle="Y"\nnumber=2\n'
-        '[[items]]\nid="x1"\narea="x"\npoints=1\ndescription="d"\nhint="h"\n'
-        '[[items]]\nid="y1"\narea="y"\npoints=2\ndescription="d"\nhint="h"\n')
+        'title="T"\n'
+        '[[items]]\nid="y1"\narea="behaviour"\npoints=2\ndescription="d"\nhint="h"\n'
+        '[[items]]\nid="x1"\narea="callbacks"\npoints=1\ndescription="d"\nhint="h"\n')
     assert [i.id for i in load_rubric(tmp_path / "rubric.toml").items] == ["x1", "y1"]
     (tmp_path / "hidden").mkdir()
     (tmp_path / "hidden" / "rubric.toml").write_text(
-        '[[items]]\nid="x2"\narea="x"\npoints=1\ndescription="d"\nhint="h"\n')
+        '[[items]]\nid="x2"\narea="callbacks"\npoints=1\ndescription="d"\nhint="h"\n')
     rubric = load_rubric(tmp_path / "rubric.toml")
     assert [(i.id, i.number, i.visibility) for i in rubric.items] == [
         ("x1", "1.1", "visible"), ("x2", "1.2", "hidden"), ("y1", "2.1", "visible")]
@@ -27,9 +39,16 @@ def test_hidden_items_come_from_their_own_folder_numbered_after_the_visible_ones
 
 def test_a_hidden_item_in_the_shipped_rubric_is_refused(tmp_path):
     (tmp_path / "rubric.toml").write_text(
-        '[areas.x]\ntitle="X"\nnumber=1\n'
-        '[[items]]\nid="a"\narea="x"\npoints=1\ndescription="d"\nhint="h"\nvisibility="hidden"\n')
+        '[[items]]\nid="a"\narea="callbacks"\npoints=1\ndescription="d"\nhint="h"\nvisibility="hidden"\n')
     with pytest.raises(RubricError, match="hidden/rubric.toml"):
+        load_rubric(tmp_path / "rubric.toml")
+
+
+def test_areas_come_from_the_area_table_and_an_old_areas_table_is_refused(tmp_path):
+    assert [(area.number, area.key) for area in load_rubric().areas] == [
+        (1, "callbacks"), (2, "behaviour"), (3, "property"), (4, "model"), (5, "data"), (6, "train")]
+    (tmp_path / "rubric.toml").write_text('[areas.callbacks]\ntitle="X"\nnumber=1\n')
+    with pytest.raises(RubricError, match="declared in grader/areas.py"):
         load_rubric(tmp_path / "rubric.toml")
 
 
@@ -58,6 +77,6 @@ def test_hints_and_descriptions_are_single_friendly_lines():
 )
 def test_malformed_rubric_says_what_is_wrong(tmp_path, body, complaint):
     path = tmp_path / "rubric.toml"
-    path.write_text('[areas.x]\ntitle="X"\nnumber=1\n' + body)
+    path.write_text(body.replace('area="x"', 'area="callbacks"'))
     with pytest.raises(RubricError, match=complaint.replace("[", r"\[").replace("]", r"\]")):
         load_rubric(path)

@@ -120,6 +120,11 @@ def current(connection: sqlite3.Connection) -> list[sqlite3.Row]:
         connection.row_factory = None
 
 
+def passed_items(connection: sqlite3.Connection, grading_id: int) -> dict[str, int]:
+    """Item id -> 1 if earned, 0 if lost, for one grading."""
+    return dict(connection.execute("SELECT item_id, passed FROM items WHERE grading_id = ?", (grading_id,)))
+
+
 def export_csv(connection: sqlite3.Connection, path: Path, item_ids: list[str]) -> Path:
     """gradebook.csv: one row per submission (its latest grading), one column per rubric item."""
     rows = current(connection)

@@ -40,13 +40,14 @@ def snapshot() -> dict:
         for key, value in list(vars(module).items()):
             if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.ModuleType, type)):
                 seen[(name, key)] = id(value)
-                _describe(seen, (name, key), value)
+                _parts(seen, (name, key), value)
             elif name.startswith("grader") and not key.startswith("__") and (name, key) not in CHANGING:
                 seen[(name, key)] = id(value)  # settings too: STATED_CHECKS = () must not go unnoticed
     return seen
 
 
-def _describe(seen: dict, where: tuple, value) -> None:
+def _parts(seen: dict, where: tuple, value) -> None:
+    """Add the identities a function or grader class is made of (code, defaults, attributes) to `seen`."""
     if isinstance(value, types.FunctionType):
         seen[where + ("__code__",)] = id(value.__code__)
         seen[where + ("__defaults__",)] = id(value.__defaults__)
@@ -77,32 +78,27 @@ def prepare() -> None:
     from grader.quiet import quiet_tensorflow
 
     quiet_tensorflow()
-    import grader.probes.analysis  # noqa: F401  every probe module, imported before student code runs
-    import grader.probes.callbacks  # noqa: F401
-    import grader.probes.data  # noqa: F401
-    import grader.probes.model  # noqa: F401
-    import grader.probes.property  # noqa: F401
-    import grader.probes.training  # noqa: F401
-    from grader.grading import reference_facts, reference_source
+    from grader.areas import AREAS
+    from grader.grading import probe_inputs
 
-    reference_facts("callbacks")  # read the profile now, not after student code could touch the file system
-    if reference_source() == "profile":
-        reference_facts("property")
+    for area in AREAS:
+        area.probe_function()  # every probe module, imported before student code runs
+        probe_inputs(area.key)  # the profile read now, not after student code could touch the file system
 
 
 def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:
     """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit)."""
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
     prepare()
-    from grader.facts import area_to_data
-    from grader.grading import AREAS, probe_safely
+    from grader.areas import AREA_KEYS, area_to_data
+    from grader.grading import probe_safely
     from grader.probes.student_code import Submission
 
     submission = Submission(submission_path)
     os.chdir(scratch)
     dumps, write = json.dumps, channel.write
     baseline = snapshot()
-    for area in areas or AREAS:
+    for area in areas or AREA_KEYS:
         started = time.monotonic()
         tampered = changed(baseline, snapshot())
         facts = None if tampered else probe_safely(area, submission, scratch)

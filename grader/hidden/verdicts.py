@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from grader.facts import DataFacts
-from grader.verdicts import Judgement, could_not_run, verdict
+from grader.grade import Judgement
+from grader.verdicts import could_not_run, verdict
 
 
 @verdict("data.reshuffled")
 def verdict_reshuffled(student: DataFacts, reference: DataFacts) -> Judgement:
     expected = "the training set in a different order on each pass (each epoch)"
     if student.failure:
-        blocked = could_not_run(student.failure)
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+        return could_not_run(student.failure, expected)
     first, second = (list(order) for order in student.train_orders)
     shown = ", ".join(str(i) for i in first[:8])
     if first != second:

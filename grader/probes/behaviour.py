@@ -4,7 +4,7 @@ Two real `fit` runs of the student's model with the student's callbacks, on the
 grader's synthetic images:
 - scripted: `ScriptedMetrics` feeds the plateau of `grader.synthetic` to the callbacks;
 - natural: no script, labels that cannot be learned, so val_loss plateaus by itself.
-For the reference, `expected_training` replays its callbacks on the same script instead.
+For the reference, `expected_behaviour` replays its callbacks on the same script instead.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from grader.facts import CallbacksFacts, Failure, Timeline, TrainingFacts
+from grader.facts import CallbacksFacts, Failure, Timeline, BehaviourFacts
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
 from grader.probes.model import GRADING_INPUT_SHAPE, grading_model, reference_replay_model
 from grader.probes.replay import (
@@ -41,14 +41,14 @@ VAL_IMAGES = 16
 FIT = "training with your callbacks (model.fit)"
 
 
-def probe_training(submission, scratch: Path) -> TrainingFacts:
+def probe_behaviour(submission, scratch: Path) -> BehaviourFacts:
     make_callbacks = submission.function("callbacks", "make_callbacks")
     if isinstance(make_callbacks, Failure):
-        return TrainingFacts(failure=make_callbacks)
+        return BehaviourFacts(failure=make_callbacks)
     scripted_folder, natural_folder = Path(scratch) / "scripted", Path(scratch) / "natural"
     callbacks, failure = _callbacks_for_run(submission, make_callbacks, scripted_folder)
     if failure:
-        return TrainingFacts(failure=failure)
+        return BehaviourFacts(failure=failure)
     # Both runs train the same model object, restored to its initial state each time
     # (see grading_model): its train and test steps are traced once.
     model, label_format, scale, problem = grading_model(submission)
@@ -58,10 +58,10 @@ def probe_training(submission, scratch: Path) -> TrainingFacts:
     callbacks, failure = _callbacks_for_run(submission, make_callbacks, natural_folder)
     natural = (_natural_run(submission, callbacks, model, label_format, scale, natural_folder)
                if not failure else {"natural_failure": failure})
-    return TrainingFacts(stand_in_model=problem is not None, model_problem=problem, **scripted, **natural)
+    return BehaviourFacts(stand_in_model=problem is not None, model_problem=problem, **scripted, **natural)
 
 
-def expected_training(submission, scratch: Path, reference_callbacks: CallbacksFacts) -> TrainingFacts:
+def expected_behaviour(submission, scratch: Path, reference_callbacks: CallbacksFacts) -> BehaviourFacts:
     """The reference's events on the scripted plateau, by replaying its callbacks (no training)."""
     callbacks = [
         rebuild_callback(kind, cb.config, Path(scratch))
@@ -69,7 +69,7 @@ def expected_training(submission, scratch: Path, reference_callbacks: CallbacksF
         for cb in reference_callbacks.of_kind(kind)[:1]
     ]
     timeline = replay(callbacks, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY, reference_replay_model())
-    return TrainingFacts(scripted=timeline)
+    return BehaviourFacts(scripted=timeline)
 
 
 def _callbacks_for_run(submission, make_callbacks, folder: Path):

@@ -17,7 +17,7 @@ from hypothesis.errors import NoSuchExample
 
 from grader.facts import (CallbacksFacts, Failure, PropertyCheck, PropertyFacts, PropertyReference,
                           ReferenceEvents)
-from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
+from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS, is_kind
 from grader.probes.model import reference_replay_model, replay_model
 from grader.probes.replay import rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
@@ -39,10 +39,11 @@ def histories():
     )
 
 
-# The reference's timeline on each history tried, kept for the process: derandomized search
-# tries the same histories for every submission, and the reference's answer never changes.
+# The reference's answers, kept for the process: derandomized search tries the same histories for
+# every submission, and the reference's answer on a history never changes. Its timeline on each
+# history replayed here, and the events alone (as JSON, all the search compares), which the
+# profile's recorded replays also fill.
 _REFERENCE_TIMELINES: dict[tuple, object] = {}
-# The events alone (as JSON), which is all the search compares: also filled from the profile.
 _REFERENCE_EVENTS: dict[tuple, str] = {}
 
 
@@ -72,6 +73,83 @@ class _StudentFailed(Exception):
         self.failure = failure
 
 
+class StudentReplays:
+    """The student's callbacks, each made afresh by make_callbacks and replayed alone on a history."""
+
+    def __init__(self, submission, make_callbacks, checkpoint_path: str):
+        self.submission, self.make_callbacks, self.checkpoint_path = submission, make_callbacks, checkpoint_path
+        self.model = replay_model()
+
+    def callback(self, kind: str):
+        returned, failure = self.submission.call(self.make_callbacks, self.checkpoint_path)
+        if failure:
+            raise _StudentFailed(failure)
+        found = [cb for cb in (returned if isinstance(returned, (list, tuple)) else []) if is_kind(cb, kind)]
+        if not found:
+            raise _StudentFailed(Failure(kind="missing", where=f"a {kind}",
+                                         summary=f"make_callbacks returned no {kind}"))
+        return found[0]
+
+    def timeline(self, kind: str, history):
+        timeline, failure = self.submission.call(replay, [self.callback(kind)], *history, self.model)
+        if failure:
+            raise _StudentFailed(failure)
+        return timeline
+
+
+class ReferenceReplays:
+    """The reference's callback of one kind (rebuilt from its configuration) replayed on a history."""
+
+    def __init__(self, kind: str, config: dict, scratch: Path, looked_up: list | None):
+        self.kind, self.config, self.scratch, self.looked_up = kind, config, scratch, looked_up
+
+    def timeline(self, history):
+        key = _key(self.kind, self.config, history)
+        if key not in _REFERENCE_TIMELINES:
+            _REFERENCE_TIMELINES[key] = replay([rebuild_callback(self.kind, self.config, self.scratch)], *history,
+                                               reference_replay_model())
+        return _REFERENCE_TIMELINES[key]
+
+    def events(self, history) -> str:
+        key = _key(self.kind, self.config, history)
+        if key not in _REFERENCE_EVENTS:
+            _REFERENCE_EVENTS[key] = json.dumps(self.timeline(history).events_of(self.kind))
+        if self.looked_up is not None:
+            self.looked_up.append(key)
+        return _REFERENCE_EVENTS[key]
+
+
+def compare(kind: str, student: StudentReplays, reference: ReferenceReplays) -> PropertyCheck:
+    """Search for the smallest history on which the two act differently (none found: they agree)."""
+    tried = 0
+
+    def disagree(history) -> bool:
+        nonlocal tried
+        tried += 1
+        try:
+            mine = student.timeline(kind, history).events_of(kind)
+        except _StudentFailed:
+            reference.events(history)  # the reference's answer is recorded all the same
+            return True
+        return json.dumps(mine) != reference.events(history)
+
+    try:
+        student.callback(kind)
+    except _StudentFailed as missing:
+        return PropertyCheck(kind=kind, failure=missing.failure)
+    try:
+        with without_local_constants():
+            history = find(histories(), disagree, settings=SEARCH)
+    except NoSuchExample:
+        return PropertyCheck(kind=kind, examples=tried)
+    try:
+        mine, failure = student.timeline(kind, history), None
+    except _StudentFailed as error:
+        mine, failure = None, error.failure
+    return PropertyCheck(kind=kind, examples=tried, failure=failure, val_loss=history[0],
+                         val_accuracy=history[1], student=mine, reference=reference.timeline(history))
+
+
 def probe_property(submission, scratch: Path, reference: CallbacksFacts,
                    recorded: PropertyReference | None = None, looked_up: list | None = None) -> PropertyFacts:
     """`recorded`: the reference's replays from the profile; `looked_up`: collects the histories asked about."""
@@ -79,90 +157,16 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts,
     make_callbacks = submission.function("callbacks", "make_callbacks")
     if isinstance(make_callbacks, Failure):
         return PropertyFacts(failure=make_callbacks)
-    model = replay_model()
     scratch = Path(scratch) / "property"
     scratch.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = str(scratch / GIVEN_CHECKPOINT_NAME)
-
-    def student_callback(kind):
-        returned, failure = submission.call(make_callbacks, checkpoint_path)
-        if failure:
-            raise _StudentFailed(failure)
-        found = [cb for cb in (returned if isinstance(returned, (list, tuple)) else [])
-                 if _is_kind(cb, kind)]
-        if not found:
-            raise _StudentFailed(Failure(kind="missing", where=f"a {kind}",
-                                         summary=f"make_callbacks returned no {kind}"))
-        return found[0]
-
-    def student_timeline(kind, history):
-        callback = student_callback(kind)
-        timeline, failure = submission.call(replay, [callback], *history, model)
-        if failure:
-            raise _StudentFailed(failure)
-        return timeline
-
-    checks = []
-    for kind in KINDS:
-        expected = reference.of_kind(kind)
-        if not expected:
-            continue
-        config = expected[0].config
-
-        def reference_timeline(history, kind=kind, config=config):
-            key = (kind, json.dumps(config, sort_keys=True, default=repr), history)
-            if key not in _REFERENCE_TIMELINES:
-                _REFERENCE_TIMELINES[key] = replay([rebuild_callback(kind, config, scratch)], *history,
-                                                   reference_replay_model())
-            return _REFERENCE_TIMELINES[key]
-
-        def reference_events(history, kind=kind, config=config, reference_timeline=reference_timeline):
-            key = _key(kind, config, history)
-            if key not in _REFERENCE_EVENTS:
-                _REFERENCE_EVENTS[key] = json.dumps(reference_timeline(history).events_of(kind))
-            if looked_up is not None:
-                looked_up.append(key)
-            return _REFERENCE_EVENTS[key]
-
-        def disagree(history, kind=kind, reference_events=reference_events):
-            try:
-                mine = student_timeline(kind, history).events_of(kind)
-            except _StudentFailed:
-                reference_events(history)  # the reference's answer is recorded all the same
-                return True
-            return json.dumps(mine) != reference_events(history)
-
-        tried = 0
-
-        def counted(history, disagree=disagree):
-            nonlocal tried
-            tried += 1
-            return disagree(history)
-
-        try:
-            student_callback(kind)
-        except _StudentFailed as missing:
-            checks.append(PropertyCheck(kind=kind, failure=missing.failure))
-            continue
-        try:
-            with without_local_constants():
-                history = find(histories(), counted, settings=SEARCH)
-        except NoSuchExample:
-            checks.append(PropertyCheck(kind=kind, examples=tried))
-            continue
-        try:
-            mine, failure = student_timeline(kind, history), None
-        except _StudentFailed as error:
-            mine, failure = None, error.failure
-        checks.append(PropertyCheck(
-            kind=kind, examples=tried, failure=failure,
-            val_loss=history[0], val_accuracy=history[1],
-            student=mine, reference=reference_timeline(history),
-        ))
+    student = StudentReplays(submission, make_callbacks, str(scratch / GIVEN_CHECKPOINT_NAME))
+    checks = [compare(kind, student, ReferenceReplays(kind, reference.of_kind(kind)[0].config, scratch, looked_up))
+              for kind in KINDS if reference.of_kind(kind)]
     return PropertyFacts(checks=tuple(checks))
 
 
-def _is_kind(callback, kind: str) -> bool:
-    from grader.probes.callbacks import is_kind
-
-    return is_kind(callback, kind)
+def reference_property(submission, scratch: Path, callbacks: CallbacksFacts) -> PropertyReference:
+    """The reference's own search: its events on the histories every agreeing submission meets."""
+    looked_up: list[tuple] = []
+    probe_property(submission, scratch, callbacks, looked_up=looked_up)
+    return reference_replays(looked_up)

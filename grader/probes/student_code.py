@@ -133,9 +133,9 @@ class Submission:
         except ProbeTimeout as error:
             if pending(error):
                 raise  # the area is over
-            outcome.failure = self.describe(error, where)  # raised by the student's own code
+            outcome.failure = self.failure_of(error, where)  # raised by the student's own code
         except BaseException as error:  # student code may raise anything, SystemExit included
-            outcome.failure = self.describe(error, where)
+            outcome.failure = self.failure_of(error, where)
         finally:
             with alarm_blocked():
                 os._exit = real_exit
@@ -145,7 +145,8 @@ class Submission:
             outcome.failure = Failure(kind="tampered", where=where,
                                       summary=f"it replaced {', '.join(replaced)} (the grader put it back)")
 
-    def describe(self, error: BaseException, where: str) -> Failure:
+    def failure_of(self, error: BaseException, where: str) -> Failure:
+        """The Failure a student reads for an exception their code raised (or an exit it called)."""
         if isinstance(error, _ExitCalled):
             return Failure(kind="exited", where=where, summary=f"os._exit({error.code!r})",
                            traceback=self._student_traceback(error))

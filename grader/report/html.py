@@ -10,9 +10,8 @@ import datetime
 import html
 import statistics
 
-from grader.grading import Grade
+from grader.grade import Grade, number, points
 from grader.report.plots import histogram_png, pass_rates_png, training_runs_png
-from grader.report.results_json import _number, points
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -61,19 +60,19 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
         tag = ' <span class="hidden-tag">(hidden)</span>' if item.visibility == "hidden" else ""
         rows.append(f'<tr class="{"earned" if item.passed else "lost"}"><td>{_e(item.number)}</td>'
                     f"<td>{_e(item.id)}{tag}</td><td>{_e(item.description)}</td>"
-                    f'<td class="points">{_number(item.points)} / {_number(item.max_points)}</td></tr>')
+                    f'<td class="points">{number(item.points)} / {number(item.max_points)}</td></tr>')
         if not item.passed:
             detail = f"<pre>{_e(item.detail)}</pre>" if item.detail else ""
             feedback.append(
                 f'<div class="feedback"><h3>{_e(item.number)} {_e(item.id)}: '
-                f"{_number(item.points)} / {_number(item.max_points)}</h3><dl>"
+                f"{number(item.points)} / {number(item.max_points)}</h3><dl>"
                 f"<dt>Expected</dt><dd>{_e(item.expected)}</dd><dt>Found</dt><dd>{_e(item.found)}</dd>"
                 f"</dl>{detail}<dl><dt>Hint</dt><dd>{_e(item.hint)}</dd></dl></div>")
-    total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
+    total = f"Total: {number(grade.score)} / {number(grade.max_score)} points"
     parts = [f"<h1>{_e(title)}</h1>", f'<p class="total" id="total">{_e(total)}</p>']
     if student_view and hidden:
-        parts.append(f"<p>Of these, {_number(sum(i.points for i in hidden))} of "
-                     f"{_number(sum(i.max_points for i in hidden))} points come from your instructor's hidden "
+        parts.append(f"<p>Of these, {number(sum(i.points for i in hidden))} of "
+                     f"{number(sum(i.max_points for i in hidden))} points come from your instructor's hidden "
                      "checks, which are not listed here.</p>")
     if grade.hidden_elsewhere:
         parts.append(f"<p>{points(grade.hidden_elsewhere)} more {'is' if grade.hidden_elsewhere == 1 else 'are'} "

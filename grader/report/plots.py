@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from grader.facts import Failure, Timeline, TrainingFacts
+from grader.facts import Failure, Timeline, BehaviourFacts
 
 YOURS, REFERENCE = "#c0392b", "#7f8c8d"
 
@@ -76,9 +76,9 @@ def training_runs_png(student, reference) -> bytes | None:
 
     None when the student's callbacks never ran (nothing to draw).
     """
-    if isinstance(student, Failure) or not isinstance(student, TrainingFacts) or student.scripted is None:
+    if isinstance(student, Failure) or not isinstance(student, BehaviourFacts) or student.scripted is None:
         return None
-    expected = reference.scripted if isinstance(reference, TrainingFacts) else None
+    expected = reference.scripted if isinstance(reference, BehaviourFacts) else None
     panels = [(student.scripted, expected, "Scripted plateau: val_loss and val_accuracy set by the grader")]
     if student.natural is not None:
         panels.append((student.natural, None, "Natural run: labels that cannot be learned"))

@@ -4,30 +4,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.grading import Grade
-
-
-def _number(value: float):
-    return int(value) if float(value).is_integer() else round(float(value), 4)
-
-
-def points(value: float) -> str:
-    """"1 point", "2 points", "0.5 points"."""
-    return f"{_number(value)} point" + ("" if value == 1 else "s")
+from grader.grade import Grade, number
 
 
 def results_dict(grade: Grade, execution_time: float) -> dict:
     lost = [item for item in grade.items if not item.passed and item.visibility == "visible"]
     lost_hidden = [item for item in grade.items if not item.passed and item.visibility != "visible"]
-    output = [f"Total: {_number(grade.score)} / {_number(grade.max_score)} points."]
+    output = [f"Total: {number(grade.score)} / {number(grade.max_score)} points."]
     if lost:
         output.append(f"{len(lost)} item(s) lost points: " + ", ".join(item.id for item in lost) + ".")
     if lost_hidden:  # this text is shown to students: say how many, not which
         output.append(f"{len(lost_hidden)} hidden item(s) lost points.")
     output += [f"Note: {note}" for note in grade.notes]
     return {
-        "score": _number(grade.score),
-        "max_score": _number(grade.max_score),
+        "score": number(grade.score),
+        "max_score": number(grade.max_score),
         "execution_time": int(round(execution_time)),
         "output": "\n".join(output),
         "output_format": "text",
@@ -37,8 +28,8 @@ def results_dict(grade: Grade, execution_time: float) -> dict:
             {
                 "name": f"{item.id}: {item.description}",
                 "number": item.number,
-                "score": _number(item.points),
-                "max_score": _number(item.max_points),
+                "score": number(item.points),
+                "max_score": number(item.max_points),
                 "status": "passed" if item.passed else "failed",
                 "output": item.feedback(),
                 "visibility": item.visibility,

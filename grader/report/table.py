@@ -2,44 +2,17 @@
 from __future__ import annotations
 
 import io
-import textwrap
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.grading import Grade
-from grader.report.results_json import _number, points
+from grader.grade import Grade, feedback_lines, number, points
 
 
 def _points(item) -> Text:
-    return Text(f"{_number(item.points)} / {_number(item.max_points)}",
+    return Text(f"{number(item.points)} / {number(item.max_points)}",
                 style="green" if item.passed else "bold red")
-
-
-LABEL_WIDTH = 14  # "    Expected: "
-
-
-def _labelled(label: str, text: str, width: int) -> list[str]:
-    """`Label:` then text wrapped under itself; lines that start with blanks are tables: kept as they are."""
-    lines = []
-    for number, line in enumerate(text.splitlines() or [""]):
-        if number and line.startswith(" "):
-            lines.append(" " * 4 + line)
-            continue
-        first = f"    {label + ':':<10}" if number == 0 else " " * LABEL_WIDTH
-        lines += textwrap.wrap(line, width=max(width, 40), initial_indent=first,
-                               subsequent_indent=" " * LABEL_WIDTH) or [first]
-    return lines
-
-
-def feedback_lines(expected: str | None, found: str, detail: str, hint: str, width: int) -> list[str]:
-    """Expected / Found / (the student's traceback or a table, never wrapped) / Hint."""
-    lines = _labelled("Expected", expected, width) if expected else []
-    lines += _labelled("Found", found, width)
-    lines += [" " * 4 + line for line in detail.splitlines()]
-    lines += _labelled("Hint", hint, width)
-    return lines
 
 
 def _lost_groups(grade: Grade) -> list[list]:
@@ -82,7 +55,7 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
             numbers = [item.number for item in items]
             shown = ", ".join(numbers) if len(numbers) <= 6 else f"{numbers[0]} to {numbers[-1]}"
             names = f"{len(items)} items ({shown})"
-            console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {_number(lost)}", style="bold red"))
+            console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {number(lost)}", style="bold red"))
             expected = None
         for line in feedback_lines(expected, first.found, first.detail, first.hint, width):
             console.print(Text(line), soft_wrap=True)
@@ -91,7 +64,7 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         console.print(Text("Note: ", style="bold yellow") + Text(note))
     if grade.notes:
         console.print()
-    total = f"Total: {_number(grade.score)} / {_number(grade.max_score)} points"
+    total = f"Total: {number(grade.score)} / {number(grade.max_score)} points"
     console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
     if grade.hidden_elsewhere:
         console.print(f"{points(grade.hidden_elsewhere)} more {'is' if grade.hidden_elsewhere == 1 else 'are'} "

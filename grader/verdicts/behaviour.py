@@ -7,17 +7,10 @@ epochs to act in, and that must not cost ReduceLROnPlateau anything.
 """
 from __future__ import annotations
 
-from grader.facts import Timeline, TrainingFacts
-from grader.verdicts import Judgement, could_not_run, verdict
-
-
-def epochs_text(epochs) -> str:
-    epochs = list(epochs)
-    if not epochs:
-        return "no epoch"
-    if len(epochs) == 1:
-        return f"epoch {epochs[0]}"
-    return "epochs " + ", ".join(str(e) for e in epochs[:-1]) + f" and {epochs[-1]}"
+from grader.facts import Timeline, BehaviourFacts
+from grader.grade import Judgement
+from grader.verdicts import could_not_run, verdict
+from grader.verdicts.wording import epochs_text, history_table
 
 
 def stop_text(timeline: Timeline) -> str:
@@ -31,39 +24,35 @@ def script_table(timeline: Timeline, until: int | None = None) -> str:
     rows = [e for e in timeline.epochs if until is None or e.epoch <= until]
     if not rows:
         return ""
-    epoch = "    epoch         " + " ".join(f"{e.epoch:>5}" for e in rows)
-    loss = "    val_loss      " + " ".join(f"{e.val_loss:>5.2f}" if e.val_loss is not None else "    -" for e in rows)
-    acc = "    val_accuracy  " + " ".join(
-        f"{e.val_accuracy:>5.2f}" if e.val_accuracy is not None else "    -" for e in rows)
-    return "The scripted validation history:\n" + "\n".join([epoch, loss, acc])
+    return "The scripted validation history:\n" + history_table(
+        [e.epoch for e in rows], [e.val_loss for e in rows], [e.val_accuracy for e in rows])
 
 
 def _compared(until: int) -> str:
     return f"(comparing epochs 1 to {until}, the epochs both runs reached)"
 
 
-def _scripted(student: TrainingFacts, expected: TrainingFacts):
-    """(student timeline, last epoch both runs reached) or a judgement when no run happened."""
+def _scripted(student: BehaviourFacts, expected: str):
+    """(the student's scripted timeline, None), or (None, the judgement, saying `expected`) when that run
+    did not happen."""
     if student.failure:
-        return None, could_not_run(student.failure)
+        return None, could_not_run(student.failure, expected)
     if student.scripted_failure:
-        judgement = could_not_run(student.scripted_failure)
-        return None, Judgement(False, found=judgement.found, detail=judgement.detail,
-                               hint="Training with your callbacks stopped with this error; "
-                                    "the callback configuration items above usually say why.")
+        return None, could_not_run(student.scripted_failure, expected,
+                                   hint="Training with your callbacks stopped with this error; "
+                                        "the callback configuration items above usually say why.")
     if student.scripted is None:
-        return None, Judgement(False, found="the scripted training run did not happen")
+        return None, Judgement(False, expected, found="the scripted training run did not happen")
     return student.scripted, None
 
 
-def _same_events(student: TrainingFacts, reference: TrainingFacts, kind: str, expected_words: str,
+def _same_events(student: BehaviourFacts, reference: BehaviourFacts, kind: str, expected_words: str,
                  found_words: str, never: str) -> Judgement:
     """One callback's events in the scripted run against the reference's, over the epochs both reached."""
-    mine, problem = _scripted(student, reference)
     expected_run = reference.scripted
+    mine, problem = _scripted(student, expected_words.format(epochs_text(expected_run.events_of(kind)), ""))
     if problem:
-        return Judgement(False, expected_words.format(epochs_text(expected_run.events_of(kind)), ""),
-                         problem.found, problem.detail, problem.hint)
+        return problem
     until = min(mine.last_epoch, expected_run.last_epoch)
     expected = tuple(e for e in expected_run.events_of(kind) if e <= until)
     found = tuple(e for e in mine.events_of(kind) if e <= until)
@@ -76,25 +65,24 @@ def _same_events(student: TrainingFacts, reference: TrainingFacts, kind: str, ex
 
 
 @verdict("behaviour.lr_drops")
-def verdict_lr_drops(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+def verdict_lr_drops(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     return _same_events(student, reference, "ReduceLROnPlateau", "the learning rate drops after {}{}",
                         "it drops after {}", "it never drops")
 
 
 @verdict("behaviour.checkpoint_saves")
-def verdict_checkpoint_saves(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+def verdict_checkpoint_saves(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     return _same_events(student, reference, "ModelCheckpoint",
                         "the model is saved after {}, the new bests of val_accuracy{}",
                         "it is saved after {}", "it is never saved")
 
 
 @verdict("behaviour.checkpoint_file")
-def verdict_checkpoint_file(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
-    mine, problem = _scripted(student, reference)
+def verdict_checkpoint_file(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
+    mine, problem = _scripted(student, "the checkpoint file holds the best epoch's model")
     expected_run = reference.scripted
     if problem:
-        return Judgement(False, "the checkpoint file holds the best epoch's model", problem.found,
-                         problem.detail, problem.hint)
+        return problem
     until = min(mine.last_epoch, expected_run.last_epoch)
     saves = expected_run.saves(until)
     best = saves[-1] if saves else None
@@ -116,25 +104,24 @@ def verdict_checkpoint_file(student: TrainingFacts, reference: TrainingFacts) ->
 
 
 @verdict("behaviour.stop_epoch")
-def verdict_stop_epoch(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
-    mine, problem = _scripted(student, reference)
+def verdict_stop_epoch(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     expected_run = reference.scripted
     expected = f"training {stop_text(expected_run)}"
+    mine, problem = _scripted(student, expected)
     if problem:
-        return Judgement(False, expected, problem.found, problem.detail, problem.hint)
+        return problem
     same = (mine.last_epoch, mine.stopped_early) == (expected_run.last_epoch, expected_run.stopped_early)
     return Judgement(same, expected, f"training {stop_text(mine)}", detail=script_table(mine))
 
 
 @verdict("behaviour.natural_plateau")
-def verdict_natural_plateau(student: TrainingFacts, reference: TrainingFacts) -> Judgement:
+def verdict_natural_plateau(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     expected = ("on data it cannot learn, training lowers the learning rate and stops early "
                 "(within the epoch budget)")
     if student.failure:
         return could_not_run(student.failure)
     if student.natural_failure:
-        judgement = could_not_run(student.natural_failure)
-        return Judgement(False, expected, judgement.found, judgement.detail, judgement.hint)
+        return could_not_run(student.natural_failure, expected)
     run = student.natural
     lowered, stopped = bool(run.lr_drops()), run.stopped_early
     if lowered and stopped:

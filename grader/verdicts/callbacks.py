@@ -6,15 +6,13 @@ patience and these verdicts expect the new patience.
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import Callable
 
 from grader.facts import CallbackFacts, CallbacksFacts
-from grader.verdicts import Judgement, advisory, could_not_run, verdict
+from grader.grade import Judgement
+from grader.verdicts import advisory, could_not_run, verdict
 
-KIND_OF_ITEM_PREFIX = {
-    "checkpoint": "ModelCheckpoint",
-    "early_stopping": "EarlyStopping",
-    "reduce_lr": "ReduceLROnPlateau",
-}
+KINDS = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau")
 DIRECTION_WORDS = {"min": "lower is better", "max": "higher is better"}
 
 
@@ -23,13 +21,14 @@ def _the(facts: CallbacksFacts, kind: str) -> CallbackFacts | None:
     return found[0] if found else None
 
 
-def _unavailable(student: CallbacksFacts, kind: str) -> Judgement | None:
+def _unavailable(student: CallbacksFacts, kind: str, expected: str) -> Judgement | None:
     """A judgement when the student's callback of this kind cannot be examined at all."""
     if student.failure:
-        return could_not_run(student.failure)
+        return could_not_run(student.failure, expected)
     if student.returned_type not in ("list", "tuple"):
         return Judgement(
             passed=False,
+            expected=expected,
             found=f"make_callbacks returned a {student.returned_type}, not a list of callbacks",
             hint="Return the three callbacks in a list: return [checkpoint, early_stopping, reduce_lr].",
         )
@@ -37,12 +36,14 @@ def _unavailable(student: CallbacksFacts, kind: str) -> Judgement | None:
     if found is None:
         return Judgement(
             passed=False,
+            expected=expected,
             found=f"no {kind} in the list make_callbacks returned",
             hint=f"Create a keras.callbacks.{kind} and add it to the list you return.",
         )
     if found.acts_unlike_stated:
         return Judgement(
             passed=False,
+            expected=expected,
             found=f"your {found.class_name} does not act as its settings say: {found.acts_unlike_stated}",
             hint=f"A subclass may add to {kind} (printing, logging), but must keep what its settings mean; "
                  f"its settings are only worth points when it acts on them.",
@@ -57,7 +58,7 @@ def verdict_callback_types(student: CallbacksFacts, reference: CallbacksFacts) -
     expected = "a list with one ModelCheckpoint, one EarlyStopping and one ReduceLROnPlateau"
     if student.returned_type not in ("list", "tuple"):
         return Judgement(False, expected, f"a {student.returned_type}, not a list")
-    counts = {kind: len(student.of_kind(kind)) for kind in KIND_OF_ITEM_PREFIX.values()}
+    counts = {kind: len(student.of_kind(kind)) for kind in KINDS}
     if all(count == 1 for count in counts.values()):
         return Judgement(True, expected)
     listed = ", ".join(cb.class_name for cb in student.callbacks) or "nothing"
@@ -72,38 +73,71 @@ def _direction_text(cb: CallbackFacts) -> str:
     return f"{cb.direction} ({DIRECTION_WORDS[cb.direction]}) from {how} on {cb.monitor!r}"
 
 
-def _setting_verdict(item_id: str, setting: str, describe):
-    kind = KIND_OF_ITEM_PREFIX[item_id.split(".")[0]]
-
-    @verdict(item_id)
-    def judge(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
-        expected_cb = _the(reference, kind)
-        expected = f"{kind} {setting} = {describe(expected_cb)}"
-        problem = _unavailable(student, kind)
-        if problem:
-            return Judgement(False, expected, problem.found, problem.detail, problem.hint)
-        found_cb = _the(student, kind)
-        passed = getattr(found_cb, setting) == getattr(expected_cb, setting)
-        return Judgement(passed, expected, f"{kind} {setting} = {describe(found_cb)}")
-
-    judge.__name__ = f"verdict_{item_id.replace('.', '_')}"
-    return judge
+def _same_setting(student: CallbacksFacts, reference: CallbacksFacts, kind: str, setting: str,
+                  shown: Callable[[CallbackFacts], str] | None = None) -> Judgement:
+    """The student's callback of `kind` holds the reference's value of `setting` (shown as `shown` says)."""
+    shown = shown or (lambda cb: repr(getattr(cb, setting)))
+    expected_cb = _the(reference, kind)
+    expected = f"{kind} {setting} = {shown(expected_cb)}"
+    problem = _unavailable(student, kind, expected)
+    if problem:
+        return problem
+    found_cb = _the(student, kind)
+    passed = getattr(found_cb, setting) == getattr(expected_cb, setting)
+    return Judgement(passed, expected, f"{kind} {setting} = {shown(found_cb)}")
 
 
-for _prefix in KIND_OF_ITEM_PREFIX:
-    _setting_verdict(f"{_prefix}.monitor", "monitor", lambda cb: repr(cb.monitor))
-    _setting_verdict(f"{_prefix}.direction", "direction", _direction_text)
-_setting_verdict("checkpoint.save_best_only", "save_best_only", lambda cb: repr(cb.save_best_only))
-_setting_verdict("early_stopping.patience", "patience", lambda cb: repr(cb.patience))
-_setting_verdict("reduce_lr.patience", "patience", lambda cb: repr(cb.patience))
+@verdict("checkpoint.monitor")
+def verdict_checkpoint_monitor(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ModelCheckpoint", "monitor")
+
+
+@verdict("checkpoint.direction")
+def verdict_checkpoint_direction(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ModelCheckpoint", "direction", _direction_text)
+
+
+@verdict("checkpoint.save_best_only")
+def verdict_checkpoint_save_best_only(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ModelCheckpoint", "save_best_only")
+
+
+@verdict("early_stopping.monitor")
+def verdict_early_stopping_monitor(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "EarlyStopping", "monitor")
+
+
+@verdict("early_stopping.direction")
+def verdict_early_stopping_direction(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "EarlyStopping", "direction", _direction_text)
+
+
+@verdict("early_stopping.patience")
+def verdict_early_stopping_patience(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "EarlyStopping", "patience")
+
+
+@verdict("reduce_lr.monitor")
+def verdict_reduce_lr_monitor(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ReduceLROnPlateau", "monitor")
+
+
+@verdict("reduce_lr.direction")
+def verdict_reduce_lr_direction(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ReduceLROnPlateau", "direction", _direction_text)
+
+
+@verdict("reduce_lr.patience")
+def verdict_reduce_lr_patience(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
+    return _same_setting(student, reference, "ReduceLROnPlateau", "patience")
 
 
 @verdict("checkpoint.uses_path_argument")
 def verdict_checkpoint_uses_path_argument(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
     expected = f"called as make_callbacks(checkpoint_path={student.given_checkpoint_path!r}), ModelCheckpoint saves there"
-    problem = _unavailable(student, "ModelCheckpoint")
+    problem = _unavailable(student, "ModelCheckpoint", expected)
     if problem:
-        return Judgement(False, expected, problem.found, problem.detail, problem.hint)
+        return problem
     filepath = _the(student, "ModelCheckpoint").filepath
     if filepath == student.given_checkpoint_path:
         return Judgement(True, expected)
@@ -114,13 +148,12 @@ def verdict_checkpoint_uses_path_argument(student: CallbacksFacts, reference: Ca
 def verdict_checkpoint_default_filename(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
     expected_name = PurePath(reference.default_checkpoint_path).name
     expected = f"make_callbacks() with no argument saves to {expected_name!r}"
-    problem = _unavailable(student, "ModelCheckpoint")
+    problem = _unavailable(student, "ModelCheckpoint", expected)
     if problem:
-        return Judgement(False, expected, problem.found, problem.detail, problem.hint)
+        return problem
     if student.default_failure:
-        judgement = could_not_run(student.default_failure)
-        return Judgement(False, expected, judgement.found, judgement.detail,
-                         "Give checkpoint_path a default: def make_callbacks(checkpoint_path=CHECKPOINT_PATH).")
+        return could_not_run(student.default_failure, expected,
+                             "Give checkpoint_path a default: def make_callbacks(checkpoint_path=CHECKPOINT_PATH).")
     found = student.default_checkpoint_path
     if found is not None and PurePath(found).name == expected_name:
         return Judgement(True, expected)
@@ -130,9 +163,9 @@ def verdict_checkpoint_default_filename(student: CallbacksFacts, reference: Call
 @verdict("reduce_lr.factor")
 def verdict_reduce_lr_factor(student: CallbacksFacts, reference: CallbacksFacts) -> Judgement:
     expected = "0 < factor < 1"
-    problem = _unavailable(student, "ReduceLROnPlateau")
+    problem = _unavailable(student, "ReduceLROnPlateau", expected)
     if problem:
-        return Judgement(False, expected, problem.found, problem.detail, problem.hint)
+        return problem
     factor = _the(student, "ReduceLROnPlateau").factor
     passed = isinstance(factor, (int, float)) and not isinstance(factor, bool) and 0 < factor < 1
     return Judgement(passed, expected, f"factor = {factor!r}")

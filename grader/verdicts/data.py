@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 
 from grader.facts import DataFacts
-from grader.verdicts import Judgement, could_not_run, verdict
+from grader.grade import Judgement
+from grader.verdicts import could_not_run, verdict
 
 SLICE = re.compile(r"^\s*(\w+)\s*(?:\[\s*(-?\d*)\s*(%?)\s*:\s*(-?\d*)\s*(%?)\s*\])?\s*$")
 
@@ -26,9 +27,6 @@ def split_slices(requests) -> list[tuple]:
     return slices
 
 
-def _blocked(student: DataFacts):
-    return could_not_run(student.failure) if student.failure else None
-
 
 @verdict("data.request")
 def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
@@ -36,8 +34,8 @@ def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
     expected = ("tfds.load(" + ", ".join(sorted({repr(r["name"]) for r in wanted})) + ", as_supervised=True) "
                 "with the slices " + ", ".join(f"{n}[{a}{u}:{b}{u}]" for n, a, b, u in split_slices(wanted)))
     if not student.requests:
-        if blocked := _blocked(student):
-            return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+        if student.failure:
+            return could_not_run(student.failure, expected)
         return Judgement(False, expected, "tensorflow_datasets.load was never called")
     names = sorted({r["name"] for r in student.requests})
     supervised = all(r["as_supervised"] for r in student.requests)
@@ -55,8 +53,8 @@ def verdict_batches(student: DataFacts, reference: DataFacts) -> Judgement:
     shape = (student.batch_size, *student.image_size, 3)
     expected = (f"called with image_size={student.image_size}, batch_size={student.batch_size}: "
                 f"batches of images {shape}, float32, in both datasets")
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     found = f"training batches {student.train_images}, validation batches {student.val_images}"
     ok = all(images and tuple(images[0]) == shape and images[1] == "float32"
              for images in (student.train_images, student.val_images))
@@ -70,8 +68,8 @@ def verdict_labels(student: DataFacts, reference: DataFacts) -> Judgement:
     onehot = student.label_format == "onehot"
     expected = ("labels one-hot, shape (batch, 2), as your categorical cross-entropy needs" if onehot
                 else "labels 0 (cat) and 1 (dog), one per image, as your loss needs")
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     shape, dtype, values = student.train_labels
     found = f"labels of shape {tuple(shape)}, {dtype}, values {list(values)}"
     batch = student.batch_size
@@ -87,8 +85,8 @@ def verdict_labels(student: DataFacts, reference: DataFacts) -> Judgement:
 @verdict("data.value_range")
 def verdict_value_range(student: DataFacts, reference: DataFacts) -> Judgement:
     expected = "pixel values in [0, 1] where they reach the first Conv2D: scaled once, in the pipeline or the model"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     low, high = student.pixel_range
     where = "your pipeline gives pixels in [{:.3g}, {:.3g}]".format(low, high)
     if student.first_conv_range is None:
@@ -112,8 +110,8 @@ def verdict_value_range(student: DataFacts, reference: DataFacts) -> Judgement:
 @verdict("data.shuffled")
 def verdict_shuffled(student: DataFacts, reference: DataFacts) -> Judgement:
     expected = "the training set comes in a shuffled order"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     first, second = (list(order) for order in student.train_orders)
     source = list(student.source_order)[: len(first)]
     shuffled = first != source or first != second

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from grader.facts import ModelFacts
-from grader.verdicts import Judgement, advisory, could_not_run, verdict
+from grader.grade import Judgement
+from grader.verdicts import advisory, could_not_run, verdict
 
 PRETRAINED_NAMES = re.compile(
     r"^(mobilenet|vgg|resnet|efficientnet|inception|xception|densenet|nasnet|convnext|regnet)", re.I)
@@ -24,15 +25,12 @@ CONSISTENT = {
 }
 
 
-def _blocked(student: ModelFacts):
-    return could_not_run(student.failure) if student.failure else None
-
 
 @verdict("model.from_scratch")
 def verdict_from_scratch(student: ModelFacts, reference: ModelFacts) -> Judgement:
     expected = "a CNN of your own: Conv2D and MaxPooling2D layers and a Dense head, nothing pretrained"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     counts = student.layer_counts or {}
     problems = [f"no {kind} layer" for kind in ("Conv2D", "MaxPooling2D", "Dense") if not counts.get(kind)]
     pretrained = [name for name in student.nested_models if PRETRAINED_NAMES.match(name)]
@@ -51,8 +49,8 @@ def verdict_from_scratch(student: ModelFacts, reference: ModelFacts) -> Judgemen
 @verdict("model.input_shape")
 def verdict_input_shape(student: ModelFacts, reference: ModelFacts) -> Judgement:
     expected = "build_model(input_shape=S) gives a model that takes images of shape S, for any S"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     for requested, declared, problem in zip(student.requested_shapes, student.declared_shapes,
                                             student.input_problems):
         if declared is not None and tuple(declared) != tuple(requested):
@@ -75,8 +73,8 @@ def _output_words(units, activation, loss, from_logits) -> str:
 def verdict_output_loss(student: ModelFacts, reference: ModelFacts) -> Judgement:
     expected = ("Dense(1, sigmoid) with binary cross-entropy, Dense(2, softmax) with (sparse) categorical "
                 "cross-entropy, or logits with from_logits=True")
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     key = (student.output_units, student.output_activation, student.loss, bool(student.from_logits))
     found = _output_words(*key)
     return Judgement(key in CONSISTENT, expected, found)
@@ -85,8 +83,8 @@ def verdict_output_loss(student: ModelFacts, reference: ModelFacts) -> Judgement
 @verdict("model.accuracy_metric")
 def verdict_accuracy_metric(student: ModelFacts, reference: ModelFacts) -> Judgement:
     expected = "compiled with an accuracy metric, so that training logs accuracy and val_accuracy"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     logged = student.logged or ()
     return Judgement("accuracy" in logged, expected, "the model logs " + ", ".join(logged))
 
@@ -95,8 +93,8 @@ def verdict_accuracy_metric(student: ModelFacts, reference: ModelFacts) -> Judge
 def verdict_param_count(student: ModelFacts, reference: ModelFacts) -> Judgement:
     low, high = reference.params // PARAMS_BELOW, reference.params * PARAMS_ABOVE
     expected = f"between {low:,} and {high:,} parameters at the grading size {student.requested_shapes[:1] or ''}"
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     return Judgement(low <= student.params <= high, expected, f"{student.params:,} parameters",
                      hint="Too many usually means Flatten straight after a large feature map: add a pooling "
                           "block or use GlobalAveragePooling2D; too few, add filters or a block.")
@@ -107,8 +105,8 @@ def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
     target = round(reference.learned_accuracy - LEARNING_MARGIN, 4)
     expected = (f"after a few epochs on an easy task (a bright square or none), validation accuracy of at "
                 f"least {target:.2f} (the reference reaches {reference.learned_accuracy:.2f})")
-    if blocked := _blocked(student):
-        return Judgement(False, expected, blocked.found, blocked.detail, blocked.hint)
+    if student.failure:
+        return could_not_run(student.failure, expected)
     if student.learned_accuracy is None:
         return Judgement(False, expected, f"the model could not be trained: {student.learning_problem}")
     return Judgement(student.learned_accuracy >= target, expected,

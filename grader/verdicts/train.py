@@ -4,20 +4,20 @@ from __future__ import annotations
 import json
 import math
 
-from grader.facts import AnalysisFacts
-from grader.verdicts import Judgement, could_not_run, verdict
+from grader.facts import TrainFacts
+from grader.grade import Judgement
+from grader.verdicts import could_not_run, verdict
 
 KEYS = ("epochs_run", "stopped_early", "lr_reduced", "final_lr", "best_epoch", "best_val_accuracy")
 
 
 @verdict("train.fit_call")
-def verdict_fit_call(student: AnalysisFacts, reference: AnalysisFacts) -> Judgement:
+def verdict_fit_call(student: TrainFacts, reference: TrainFacts) -> Judgement:
     expected_call = reference.fit_calls[0] if reference.fit_calls else {}
     expected = ("model.fit called once with the training set, validation_data=the validation set, "
                 f"callbacks=the callbacks given, epochs={expected_call.get('epochs')}; its History returned")
     if student.train_failure:
-        judgement = could_not_run(student.train_failure)
-        return Judgement(False, expected, judgement.found, judgement.detail, judgement.hint)
+        return could_not_run(student.train_failure, expected)
     if len(student.fit_calls) != 1:
         return Judgement(False, expected, f"model.fit was called {len(student.fit_calls)} times")
     call = student.fit_calls[0]
@@ -57,7 +57,7 @@ def _history_words(history: dict) -> str:
 
 
 @verdict("train.summarize")
-def verdict_summarize(student: AnalysisFacts, reference: AnalysisFacts) -> Judgement:
+def verdict_summarize(student: TrainFacts, reference: TrainFacts) -> Judgement:
     expected = "summarize gives the reference's answers on every generated history"
     if student.summarize_failure:
         return could_not_run(student.summarize_failure)
