@@ -123,11 +123,16 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
     ), encoding="utf-8")
 
 
+INSTRUCTOR_ONLY = "# Only the instructor's repository needs what follows"
+
+
 def _write_pyproject(path: Path) -> None:
     text = (REPOSITORY / "pyproject.toml").read_text(encoding="utf-8")
     testpaths = 'testpaths = ["tests"]'
-    if text.count(testpaths) != 1:
-        raise ExportError(f"pyproject.toml: expected one `{testpaths}` line to point at grader/")
+    if text.count(testpaths) != 1 or text.count(INSTRUCTOR_ONLY) != 1:
+        raise ExportError(f"pyproject.toml: expected one `{testpaths}` line to point at grader/, and one "
+                          f"`{INSTRUCTOR_ONLY}` line before the instructor-only tables")
+    text = text[:text.index(INSTRUCTOR_ONLY)].rstrip("\n") + "\n"  # the test extra, the layering contract
     text = text.replace(testpaths, 'testpaths = ["grader"]')
     text = text.replace(', "hidden/rubric.toml"', "")  # there is no grader/hidden in this copy
     text = text.replace("`pytest tests` runs the grader's own tests.", "a bare `pytest` grades too.")
