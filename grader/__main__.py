@@ -35,7 +35,7 @@ def _rubric(args) -> int:
 
     rubric = load_rubric()
     for area in rubric.areas:
-        print(f"{area.number}. {area.title}")
+        print(f"{area.number}. {area.title}  (pytest grader -m {area.key})")
         for item in rubric.in_area(area.key):
             hidden = " (hidden)" if item.visibility == "hidden" else ""
             print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}{hidden}")

@@ -123,7 +123,7 @@ def grading(request, tmp_path_factory) -> tuple[GradingSession, Path]:
 def pytest_generate_tests(metafunc):
     """test_grade.py's one test, once per rubric item, in rubric order, marked with the item's area."""
     if "item_id" in metafunc.fixturenames:
-        items = load_rubric().items
+        items = metafunc.config.stash[SESSION_KEY].rubric.items
         metafunc.parametrize("item_id", [pytest.param(item.id, id=item.id, marks=getattr(pytest.mark, item.area))
                                          for item in items])
 

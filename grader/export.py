@@ -120,6 +120,7 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
         points=f"{rubric.max_points:g}",
         rubric_rows="\n".join(rows),
         hidden_note=hidden_note,
+        area_keys=", ".join(f"`{area.key}` ({area.number})" for area in rubric.areas),
     ), encoding="utf-8")
 
 

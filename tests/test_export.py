@@ -114,6 +114,7 @@ def test_the_students_readme_and_project_file(exported):
     assert readme.splitlines()[3] == "pip install -e . && pytest grader        # install, then grade your work in ./assignment"
     assert "$" not in readme  # every placeholder filled in
     assert "also grades 1 point with hidden checks" in readme
+    assert "`pytest grader -m model` grades one part of the table below: `callbacks` (1), " in readme
     assert all(item.description in readme for item in VISIBLE)
     project = (exported / "pyproject.toml").read_text()
     assert 'testpaths = ["grader"]' in project and "hidden" not in project
