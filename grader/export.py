@@ -17,6 +17,7 @@ from grader.grading import REPOSITORY, REFERENCE_DIR
 from grader.profile import PROFILE_PATH, ProfileError, read_profile, staleness
 from grader.grade import points
 from grader.rubric import load_rubric
+from grader.stubs import NotAGitCheckout, committed_files, implemented, working_files
 
 STUDENT_FILES = REPOSITORY / "student"  # files only the students' copy has (its README)
 LEFT_OUT_OF_GRADER = {"hidden"}  # grader/hidden: instructor-only items and their verdicts
@@ -33,17 +34,21 @@ class Exported:
     files: int
     visible_points: float
     hidden_points: float
+    edits_left_out: tuple[str, ...] = ()  # assignment/ files whose uncommitted edits the export left out
 
 
 def export_student(out) -> Exported:
     out = Path(out).resolve()
     _check_ready(out)
+    stubs, edited = student_stubs()
     rubric = load_rubric()
     visible = sum(item.points for item in rubric.items if item.visibility == "visible")
     hidden = rubric.max_points - visible
 
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(REPOSITORY / "assignment", out / "assignment", ignore=JUNK)
+    for name, content in stubs.items():
+        (out / "assignment" / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / "assignment" / name).write_bytes(content)
     copy_grader(out / "grader")
     _write_student_rubric(out / "grader" / "rubric.toml", hidden)
     _write_readme(out / "README.md", load_rubric(out / "grader" / "rubric.toml"), hidden)
@@ -55,7 +60,33 @@ def export_student(out) -> Exported:
     if leaked:  # cannot happen unless the code above changes; never hand out such a copy
         raise ExportError(f"the export would contain {', '.join(leaked)}")
     files = sum(1 for p in out.rglob("*") if p.is_file())
-    return Exported(path=out, files=files, visible_points=visible, hidden_points=hidden)
+    return Exported(path=out, files=files, visible_points=visible, hidden_points=hidden, edits_left_out=edited)
+
+
+STUB_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
+
+
+def student_stubs(repository: Path = REPOSITORY) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    """assignment/ as committed (name -> content), and the files whose working copy differs from it.
+
+    The working copy may hold the instructor's own try at the assignment: students get the
+    last commit. Without git, the working copy is used. Either way a stub module whose
+    functions are implemented is refused, naming them, rather than handed out.
+    """
+    here = working_files(repository / "assignment")
+    try:
+        stubs, whence = committed_files(repository, "assignment"), "as last committed"
+        edited = tuple(f"assignment/{name}" for name in sorted(set(stubs) | set(here)) if stubs.get(name) != here.get(name))
+    except NotAGitCheckout:
+        stubs, whence, edited = here, "(not a git checkout: the files on disk)", ()
+    solved = [f"assignment/{name}: {', '.join(implemented(stubs[name]))} implemented"
+              for name in STUB_MODULES if name in stubs and implemented(stubs[name])]
+    missing = [f"assignment/{name} missing" for name in STUB_MODULES if name not in stubs]
+    if solved or missing:
+        raise ExportError(f"assignment/ {whence} is not the stubs students should get: {'; '.join(solved + missing)}. "
+                          "Put the stubs back (each function body raises NotImplementedError with its TODO), "
+                          "commit them, and export again.")
+    return stubs, edited
 
 
 def _check_ready(out: Path) -> None:
@@ -135,6 +166,6 @@ def _write_pyproject(path: Path) -> None:
                           f"`{INSTRUCTOR_ONLY}` line before the instructor-only tables")
     text = text[:text.index(INSTRUCTOR_ONLY)].rstrip("\n") + "\n"  # the test extra, the layering contract
     text = text.replace(testpaths, 'testpaths = ["grader"]')
-    text = text.replace(', "hidden/rubric.toml"', "")  # there is no grader/hidden in this copy
+    text = text.replace(', "hidden/rubric.toml", "hidden/held_back.json"', "")  # there is no grader/hidden here
     text = text.replace("`pytest tests` runs the grader's own tests.", "a bare `pytest` grades too.")
     path.write_text(text, encoding="utf-8")

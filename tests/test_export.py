@@ -56,6 +56,7 @@ def test_the_export_holds_what_students_need_and_nothing_else(exported):
     assert 'GRADE_RESULTS: "${{ steps.grade.outputs.result }}"' in workflow
     assert "pytest grader --grader-json results.json --grader-report report.html --junitxml junit.xml" in workflow
     assert "python -m grader classroom results.json" in workflow and "\t" not in workflow
+    assert "cache: pip" in workflow and "cache-dependency-path: pyproject.toml" in workflow  # no reinstall per push
     assert not (exported / "grader" / "hidden").exists()
     assert (exported / "grader" / "profile.json").is_file()
     assert files_under(exported / "assignment") == files_under(STUBS)
@@ -193,3 +194,66 @@ def test_the_exported_repo_grades_the_reference_fully_and_the_stubs_at_zero(expo
     stubs = grade_in(exported, exported / "assignment", tmp_path)
     assert (stubs["data"]["score"], stubs["data"]["max_score"], stubs["code"]) == (0, visible_max, 1)
     assert "not implemented yet" in stubs["stdout"] and "Traceback" not in stubs["stdout"]
+
+
+def course_clone(tmp_path: Path) -> Path:
+    """A clone of this repository's last commit, as an instructor's checkout (or skip where there is no git)."""
+    if shutil.which("git") is None or not (REPOSITORY / ".git").exists():
+        pytest.skip("needs this repository as a git checkout")
+    clone = tmp_path / "course"
+    subprocess.run(["git", "clone", "--quiet", "--local", "--no-hardlinks", str(REPOSITORY), str(clone)], check=True,
+                   timeout=300)
+    for name in ("grader", "student"):  # the grader under test, as it is here (committed or not)
+        shutil.copytree(REPOSITORY / name, clone / name, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPOSITORY / "pyproject.toml", clone / "pyproject.toml")
+    return clone
+
+
+SOLVED_TRAIN = (REFERENCE / "train.py").read_bytes()
+
+
+@pytest.mark.slow
+def test_an_instructors_try_in_assignment_is_not_exported(tmp_path):
+    """The README invites trying the assignment in assignment/: those edits must never reach students."""
+    clone = course_clone(tmp_path)
+    (clone / "assignment" / "train.py").write_bytes(SOLVED_TRAIN)  # tried, not committed
+    done = run_in(clone, "-m", "grader", "export-student", str(tmp_path / "students"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "students" / "assignment" / "train.py").read_bytes() == (STUBS / "train.py").read_bytes()
+    assert "uncommitted edits to assignment/train.py were left out" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_committed_solution_in_assignment_is_refused_by_name(tmp_path):
+    clone = course_clone(tmp_path)
+    (clone / "assignment" / "train.py").write_bytes(SOLVED_TRAIN)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "oops"],
+                   check=True, timeout=60)
+    done = run_in(clone, "-m", "grader", "export-student", str(tmp_path / "students"))
+    assert done.returncode == 1
+    assert "assignment/train.py: train, summarize implemented" in done.stderr
+    assert not (tmp_path / "students" / "assignment").exists()
+
+
+@pytest.mark.parametrize("body, solved", [
+    ('def f(x):\n    """Doc."""\n    # TODO: do it\n    raise NotImplementedError("f: do it")\n', []),
+    ('def f(x):\n    raise NotImplementedError\n', []),
+    ('def f(x):\n    return x + 1\n', ["f"]),
+    ('def f(x):\n    y = 1\n    raise NotImplementedError("later")\n', ["f"]),
+    ('def f(x):\n    raise ValueError("no")\n', ["f"]),
+    ('X = 1\nclass C:\n    pass\n', []),
+    ('def f(x:\n', ["(the file does not parse)"]),
+])
+def test_a_stub_is_a_body_that_only_raises_not_implemented(body, solved):
+    from grader.stubs import implemented
+
+    assert implemented(body.encode()) == solved
+
+
+def test_without_git_the_files_on_disk_must_be_stubs(tmp_path):
+    shutil.copytree(STUBS, tmp_path / "assignment")
+    stubs, edited = export.student_stubs(tmp_path)  # tmp_path is no git checkout
+    assert stubs["train.py"] == (STUBS / "train.py").read_bytes() and edited == ()
+    (tmp_path / "assignment" / "train.py").write_bytes(SOLVED_TRAIN)
+    with pytest.raises(ExportError, match="not a git checkout.*assignment/train.py: train, summarize implemented"):
+        export.student_stubs(tmp_path)
