@@ -107,6 +107,9 @@ def _export_student(args) -> int:
 
     print(f"It grades {points(exported.visible_points)}; hidden items worth {points(exported.hidden_points)} "
           "are graded only here, in batch mode and on Gradescope.")
+    if exported.edits_left_out:
+        print(f"Your uncommitted edits to {', '.join(exported.edits_left_out)} were left out: students get "
+              "assignment/ as last committed (the stubs).")
     print(f"Try it: cd {exported.path} && pip install -e . && pytest grader")
     return 0
 
@@ -210,7 +213,8 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
     where = ("Isolated in a sandbox" if summary.isolated else "NOT isolated") + f", {summary.workers} workers"
     console.print(f"{where}. Gradebook: "
                   f"{out / 'gradebook.sqlite'}; CSV: {out / 'gradebook.csv'}; per submission: "
-                  f"{out / 'submissions'}/ID/results.json")
+                  f"{out / 'submissions'}/ID/results.json and report.html")
+    console.print(f"Class report: {out / 'class-report.html'}")
 
 
 def _merge(args) -> int:
@@ -253,9 +257,13 @@ def _classroom(args) -> int:
 
 
 def _gradescope_bundle(args) -> int:
-    from grader.gradescope import build_bundle
+    from grader.gradescope import BundleError, build_bundle
 
-    path = build_bundle(args.out)
+    try:
+        path = build_bundle(args.out)
+    except BundleError as error:
+        print(f"grader gradescope-bundle: {error}", file=sys.stderr)
+        return 1
     print(f"Wrote {path}: upload it as the autograder of a Gradescope programming assignment "
           "(setup.sh installs Python, bubblewrap and the grader; run_autograder grades each submission).")
     return 0

@@ -1,14 +1,19 @@
 """Gradescope: the autograder bundle, and the command its run_autograder calls.
 
 `grader gradescope-bundle OUT.zip` writes the zip to upload as a Gradescope
-programming assignment's autograder: `setup.sh` (installs Python, bubblewrap and this
-grader), `run_autograder`, and the grader itself under source/, with its profile and
-its hidden items (Gradescope shows each test by its visibility) but no reference/.
+programming assignment's autograder. Gradescope unpacks it into /autograder/source, runs
+`setup.sh` from there once when it builds the image, and copies `run_autograder` to
+/autograder/run_autograder, which it runs for every submission (in /autograder/submission),
+expecting /autograder/results/results.json. So the zip's top holds `setup.sh` (installs
+Python, bubblewrap and this grader from /autograder/source), `run_autograder`, and the
+project itself: pyproject.toml and grader/, with its profile and its hidden items
+(Gradescope shows each test by its visibility), but no reference/.
 
-On Gradescope, `run_autograder` runs `grader gradescope-run /autograder/submission
-/autograder/results/results.json`: the submission is graded like one of a batch, in a
-sandboxed worker where bubblewrap works, and the score is computed outside it.
-Whatever happens, a results.json is written, so Gradescope never shows an empty result.
+`run_autograder` runs `grader gradescope-run /autograder/submission
+/autograder/results/results.json` with the installed grader: the submission is graded
+like one of a batch, in a sandboxed worker where bubblewrap works, and the score is
+computed outside it. Whatever happens, a results.json is written, so Gradescope never
+shows an empty result.
 """
 from __future__ import annotations
 
@@ -33,7 +38,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
         echo "The grader needs Python 3.11 or newer: pick the Ubuntu 24.04 base image." >&2; exit 1; }
     python=python3.11
 fi
-"$python" -m venv /autograder/venv
+# The venv sees the interpreter's own packages: an image that has them already (or a test
+# without network) installs nothing twice.
+"$python" -m venv --system-site-packages /autograder/venv
 /autograder/venv/bin/pip install --quiet --disable-pip-version-check /autograder/source
 """
 
@@ -42,17 +49,27 @@ RUN = """#!/usr/bin/env bash
 root="${AUTOGRADER_ROOT:-/autograder}"
 python="${AUTOGRADER_PYTHON:-$root/venv/bin/python}"
 mkdir -p "$root/results"
-cd "$root/source"
+cd "$root"  # not source/: the grader that runs is the one setup.sh installed
 exec "$python" -m grader gradescope-run "$root/submission" "$root/results/results.json"
 """
 
 
+class BundleError(RuntimeError):
+    """The bundle cannot be made from this copy of the grader; the message says why."""
+
+
 def build_bundle(out) -> Path:
-    """The autograder zip: setup.sh and run_autograder at its top, the grader under source/."""
+    """The autograder zip: setup.sh, run_autograder and the project (pyproject.toml, grader/) at its top."""
+    from grader.export import copy_grader
+    from grader.rubric import load_rubric
+
+    hidden = load_rubric().hidden_elsewhere
+    if hidden or not (REPOSITORY / "grader" / "hidden").is_dir():
+        raise BundleError(f"this copy of the grader has no grader/hidden (a students' copy?), so the bundle would "
+                          f"leave out the hidden items{f' worth {hidden:g} points' if hidden else ''}. Build it in "
+                          "the instructor's repository.")
     out = Path(out).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    from grader.export import copy_grader
-
     with tempfile.TemporaryDirectory(prefix="gradescope-") as scratch:
         source = Path(scratch) / "source"
         copy_grader(source / "grader", hidden=True)
@@ -65,7 +82,7 @@ def build_bundle(out) -> Path:
                 archive.writestr(info, text)
             for path in sorted(source.rglob("*")):
                 if path.is_file():
-                    archive.write(path, f"source/{path.relative_to(source)}")
+                    archive.write(path, path.relative_to(source).as_posix())
     return out
 
 
