@@ -254,7 +254,9 @@ class DataFacts:
     pixel_range: tuple[float, float] | None = None  # min, max of the pipeline's images
     first_conv_range: tuple[float, float] | None = None  # min, max reaching the model's first Conv2D
     first_conv_problem: str | None = None
-    label_format: str | None = None  # what the student's model's loss wants, when it builds
+    # the labels the student's model asks for: "onehot", "sparse" or "binary"; None when it does not
+    # build, or its output and loss do not fit together (then any form the assignment allows is right)
+    label_format: str | None = None
     source_order: tuple[int, ...] = ()  # example order as tfds hands it over
     train_orders: tuple[tuple[int, ...], ...] = ()  # order in two passes over the training set
 

@@ -65,6 +65,22 @@ class Grade:
         return {item.id for item in self.items if not item.passed}
 
 
+def lost_groups(items) -> list[list[ItemResult]]:
+    """Lost items, those sharing one cause (same found, detail and hint) grouped together, in order."""
+    groups: dict[tuple, list] = {}
+    for item in items:
+        if not item.passed:
+            groups.setdefault((item.found, item.detail, item.hint), []).append(item)
+    return list(groups.values())
+
+
+def group_name(items) -> str:
+    """"3 items (1.1, 1.2, 1.3)", or "21 items (1.1 to 2.4)" for a long group."""
+    numbers = [item.number for item in items]
+    shown = ", ".join(numbers) if len(numbers) <= 6 else f"{numbers[0]} to {numbers[-1]}"
+    return f"{len(items)} items ({shown})"
+
+
 def number(value: float):
     """A point value as a student reads it: 2, not 2.0; 0.5 stays 0.5."""
     return int(value) if float(value).is_integer() else round(float(value), 4)

@@ -83,3 +83,15 @@ def test_a_counterexample_on_which_the_timelines_agree_costs_nothing():
                          student=timeline(1, requested=1), reference=timeline(1, requested=1))
     student = PropertyFacts(checks=(AGREED.checks[0], same, AGREED.checks[2]))
     assert lost(student, "property", None) == set()
+
+
+def test_a_wrong_stop_shows_the_script_up_to_both_stops():
+    """Stopping at 6 where the reference stops at 12: the table runs to epoch 12, so both stops are in it."""
+    early = replace(GOOD, scripted=timeline(6, drops=(6,), saves=(1, 2, 4, 6)), checkpoint_holds_epochs=(6,))
+    late = replace(GOOD, scripted=timeline(17, drops=(6, 10, 13, 16), saves=(1, 2, 4, 6, 8)))
+    for student, last in ((early, 12), (late, 17)):
+        result = next(r for r in judge(RUBRIC, {"behaviour": student}, reference=lambda key: EXPECTED).items
+                      if r.id == "behaviour.stop_epoch")
+        epochs = next(line for line in result.detail.splitlines() if line.strip().startswith("epoch"))
+        assert epochs.split()[1:] == [str(e) for e in range(1, last + 1)]
+

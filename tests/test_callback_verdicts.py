@@ -83,7 +83,11 @@ def test_expected_values_follow_the_reference():
 @pytest.mark.parametrize(
     "student, phrase",
     [
-        (with_callbacks(CHECKPOINT, STOPPER, replace(REDUCER, patience=5)), "training stops before"),
+        (with_callbacks(CHECKPOINT, STOPPER, replace(REDUCER, patience=6)),
+         "patience (6) is longer than EarlyStopping's (5): training stops before the learning rate can ever drop"),
+        # the same patience: the rate does drop, at the epoch training stops (the note must not say it never does)
+        (with_callbacks(CHECKPOINT, STOPPER, replace(REDUCER, patience=5)),
+         "both wait 5 epochs: the learning rate drops only at the epoch where training stops"),
         (with_callbacks(replace(CHECKPOINT, monitor="val_acc"), STOPPER, REDUCER), "never sees 'val_acc'"),
         (replace(REFERENCE, model_logs=("loss", "val_loss")), "metrics=['accuracy']"),
     ],

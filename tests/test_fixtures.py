@@ -69,6 +69,11 @@ CASES = {
     "mistake_factor_one": (CALLBACK_ITEMS, "ReduceLROnPlateau does not support a factor >= 1.0"),
     "mistake_two_callbacks": ({"callbacks.types"} | REDUCE_LR | LR_RUNS, "no ReduceLROnPlateau in the list"),
     "mistake_no_accuracy_metric": ({"model.accuracy_metric"}, "Compile the model with metrics=['accuracy']"),
+    # One model mistake: data.labels accepts the 0/1 labels, since the loss does not fit the output.
+    # model.learns is lost too, reaching 0.66 in the grader's 32 steps: a TA would not take it (the
+    # model does learn with more steps); the model.learns issue (step 10) is to judge that.
+    "mistake_softmax_with_binary_crossentropy": (
+        {"model.output_loss", "model.learns"}, "2 output unit(s) with activation 'softmax', loss 'binary_crossentropy'"),
     "mistake_wrong_default_filename": ({"checkpoint.default_filename"}, "saves to 'model.keras'"),
     "mistake_reduce_lr_patience_10": (
         {"reduce_lr.patience"} | LR_RUNS,
@@ -135,6 +140,9 @@ def test_syntax_error_points_at_the_line(graded, submission_path):
 def test_a_broken_model_is_replaced_by_a_stand_in_for_the_runs(graded):
     training = graded("broken_model_raises_at_import").facts["behaviour"]
     assert training.stand_in_model and "model.py could not be imported" in training.model_problem
+    assert any(note.startswith("The training runs could not use your build_model (model.py could not be imported")
+               and "trained a small model of the grader's instead" in note
+               for note in graded("broken_model_raises_at_import").notes)
     assert not graded("reference").facts["behaviour"].stand_in_model
 
 

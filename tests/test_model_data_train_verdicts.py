@@ -82,6 +82,13 @@ DATA_CASES = [
     ("one-hot for a sigmoid", replace(DATA, train_labels=((6, 2), "float32", (0.0, 1.0))), {"data.labels"}),
     ("one-hot for softmax", replace(DATA, label_format="onehot", train_labels=((6, 2), "float32", (0.0, 1.0))),
      set()),
+    ("integers for categorical", replace(DATA, label_format="onehot"), {"data.labels"}),
+    # the model does not say (it does not build, or 2 softmax units with binary cross-entropy: the
+    # model's item costs that): either form the assignment allows is right
+    ("integers, model silent", replace(DATA, label_format=None), set()),
+    ("one-hot, model silent", replace(DATA, label_format=None, train_labels=((6, 2), "float32", (0.0, 1.0))), set()),
+    ("three classes, model silent", replace(DATA, label_format=None, train_labels=((6,), "int64", (0.0, 1.0, 2.0))),
+     {"data.labels"}),
     ("rescaled in the model", replace(DATA, pixel_range=(0.0, 255.0)), set()),
     ("never scaled", replace(DATA, pixel_range=(0.0, 255.0), first_conv_range=(0.0, 255.0)), {"data.value_range"}),
     ("scaled twice", replace(DATA, first_conv_range=(0.0, 0.0039)), {"data.value_range"}),

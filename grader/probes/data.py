@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.facts import DataFacts, Failure
-from grader.probes.model import first_conv_range, student_model
+from grader.probes.model import first_conv_range, labels_wanted, student_model
 
 MOCK_EXAMPLES = 60
 # Not the assignment's defaults, so that a pipeline ignoring its arguments shows.
@@ -102,8 +102,9 @@ def _read_datasets(submission, train_ds, val_ds) -> dict:
         "source_order": tuple(range(min(MOCK_EXAMPLES, len(orders[0])))),
         "train_orders": orders,
     }
-    _model, _logged, label_format, failure = student_model(submission)  # evaluated once, at grading size
-    facts["label_format"] = label_format
+    evaluated, _logged, _format, failure = student_model(submission)  # evaluated once, at grading size
+    if not failure:
+        facts["label_format"], _ = submission.call(labels_wanted, evaluated)
     if not failure:
         model, failure = submission.call(submission.function("model", "build_model"),
                                          input_shape=(*PROBE_IMAGE_SIZE, 3))

@@ -45,6 +45,17 @@ def label_format_for(model) -> str:
     return "binary"
 
 
+def labels_wanted(model) -> str | None:
+    """The label form the assignment asks of the data with this model: "onehot" for categorical
+    cross-entropy, "sparse" for sparse categorical, "binary" for one sigmoid unit with binary
+    cross-entropy; None where output and loss do not fit together (that is the model's item to
+    judge, so the data may then come in any form the assignment allows)."""
+    loss, _from_logits = _loss(getattr(model, "loss", None))
+    units = int(model.outputs[0].shape[-1]) if getattr(model, "outputs", None) else 1
+    return {"categorical_crossentropy": "onehot", "sparse_categorical_crossentropy": "sparse"}.get(
+        loss, "binary" if (loss, units) == ("binary_crossentropy", 1) else None)
+
+
 def student_model(submission, input_shape=GRADING_INPUT_SHAPE):
     """(model, logged names, label format, failure): the student's compiled model, evaluated once.
 

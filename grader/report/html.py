@@ -9,8 +9,9 @@ import base64
 import datetime
 import html
 import statistics
+import urllib.parse
 
-from grader.grade import Grade, number, points
+from grader.grade import Grade, group_name, lost_groups, number, points
 from grader.report.plots import histogram_png, pass_rates_png, training_runs_png
 
 STYLE = """
@@ -24,7 +25,8 @@ tr.lost td.points { color: #c0392b; font-weight: bold; } tr.earned td.points { c
 .feedback { background: #fdf2f0; border-left: 4px solid #c0392b; padding: 0.6rem 0.9rem; margin: 0.8rem 0; }
 .feedback h3 { font-size: 0.95rem; margin: 0 0 0.4rem; }
 pre { white-space: pre-wrap; font-size: 0.82rem; margin: 0.3rem 0; }
-dt { font-weight: bold; float: left; width: 5.5rem; clear: left; } dd { margin: 0 0 0.3rem 5.8rem; }
+dt { font-weight: bold; float: left; width: 5.5rem; clear: left; }
+dd { margin: 0 0 0.3rem 5.8rem; white-space: pre-wrap; }  /* a found history keeps its table */
 .note { background: #fef9e7; border-left: 4px solid #f1c40f; padding: 0.4rem 0.8rem; margin: 0.4rem 0; }
 .hidden-tag { color: #7f8c8d; font-size: 0.8rem; }
 img { max-width: 100%; }
@@ -54,20 +56,23 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
     """
     rows, feedback = [], []
     hidden = [item for item in grade.items if item.visibility == "hidden"]
-    for item in grade.items:
-        if student_view and item.visibility == "hidden":
-            continue
+    shown = [item for item in grade.items if not (student_view and item.visibility == "hidden")]
+    for item in shown:
         tag = ' <span class="hidden-tag">(hidden)</span>' if item.visibility == "hidden" else ""
         rows.append(f'<tr class="{"earned" if item.passed else "lost"}"><td>{_e(item.number)}</td>'
                     f"<td>{_e(item.id)}{tag}</td><td>{_e(item.description)}</td>"
                     f'<td class="points">{number(item.points)} / {number(item.max_points)}</td></tr>')
-        if not item.passed:
-            detail = f"<pre>{_e(item.detail)}</pre>" if item.detail else ""
-            feedback.append(
-                f'<div class="feedback"><h3>{_e(item.number)} {_e(item.id)}: '
-                f"{number(item.points)} / {number(item.max_points)}</h3><dl>"
-                f"<dt>Expected</dt><dd>{_e(item.expected)}</dd><dt>Found</dt><dd>{_e(item.found)}</dd>"
-                f"</dl>{detail}<dl><dt>Hint</dt><dd>{_e(item.hint)}</dd></dl></div>")
+    for items in lost_groups(shown):  # one cause costing several items (an unfinished function): said once
+        first = items[0]
+        if len(items) == 1:
+            heading = f"{first.number} {first.id}: {number(first.points)} / {number(first.max_points)}"
+            expected = f"<dt>Expected</dt><dd>{_e(first.expected)}</dd>"
+        else:
+            heading = f"{group_name(items)}: 0 / {number(sum(item.max_points for item in items))}"
+            expected = ""
+        detail = f"<pre>{_e(first.detail)}</pre>" if first.detail else ""
+        feedback.append(f'<div class="feedback"><h3>{_e(heading)}</h3><dl>{expected}<dt>Found</dt>'
+                        f"<dd>{_e(first.found)}</dd></dl>{detail}<dl><dt>Hint</dt><dd>{_e(first.hint)}</dd></dl></div>")
     total = f"Total: {number(grade.score)} / {number(grade.max_score)} points"
     parts = [f"<h1>{_e(title)}</h1>", f'<p class="total" id="total">{_e(total)}</p>']
     if student_view and hidden:
@@ -117,12 +122,15 @@ def class_report(rows, items, title: str = "Class report") -> str:
                 passed[item_id][1] += 1
     rates = sorted(((item.id, passed[item.id][0] / passed[item.id][1]) for item in items if passed[item.id][1]),
                    key=lambda pair: (pair[1], pair[0]))
+    by_id = {item.id: item for item in items}
+    parts.append("<h2>Every submission</h2>" + _submissions_table(rows))
     parts.append("<h2>Which items the class struggles with</h2>")
-    parts.append(_image(pass_rates_png(rates), "share of submissions earning each item", "pass-rates"))
-    descriptions = {item.id: item for item in items}
-    parts.append("<table><tr><th>item</th><th>what earns the points</th><th>earned by</th></tr>" + "".join(
-        f"<tr><td>{_e(item_id)}{' <span class=hidden-tag>(hidden)</span>' if descriptions[item_id].visibility == 'hidden' else ''}"
-        f"</td><td>{_e(descriptions[item_id].description)}</td><td class=points>{100 * rate:.0f} %</td></tr>"
+    parts.append(_image(pass_rates_png([(f"{by_id[item_id].number} {item_id}", rate) for item_id, rate in rates]),
+                        "share of submissions earning each item", "pass-rates"))
+    parts.append("<table><tr><th>#</th><th>item</th><th>what earns the points</th><th>earned by</th></tr>" + "".join(
+        f"<tr><td>{_e(by_id[item_id].number)}</td><td>{_e(item_id)}"
+        f"{' <span class=hidden-tag>(hidden)</span>' if by_id[item_id].visibility == 'hidden' else ''}"
+        f"</td><td>{_e(by_id[item_id].description)}</td><td class=points>{100 * rate:.0f} %</td></tr>"
         for item_id, rate in rates) + "</table>")
     statuses: dict[str, list[str]] = {}
     for row in rows:
@@ -135,3 +143,14 @@ def class_report(rows, items, title: str = "Class report") -> str:
                  + "".join(f"<tr><td>{_e(r['submission'])}</td><td class=points>{r['duration']:.0f}</td>"
                            f"<td>{_e(r['status'])}</td></tr>" for r in slowest) + "</table>")
     return _page(title, "\n".join(parts))
+
+
+def _submissions_table(rows) -> str:
+    """One row per submission: its score, status and reason, linked to its own report (submissions/ID/report.html)."""
+    body = "".join(
+        f'<tr><td><a href="submissions/{urllib.parse.quote(row["submission"])}/report.html">{_e(row["submission"])}'
+        f'</a></td><td class=points>{number(row["score"])} / {number(row["max_score"])}</td>'
+        f'<td>{_e(row["status"])}</td><td>{_e(row.get("reason") or "")}</td></tr>'
+        for row in sorted(rows, key=lambda row: row["submission"]))
+    return ('<table id="submissions"><tr><th>submission</th><th>score</th><th>status</th><th>reason</th></tr>'
+            + body + "</table>")

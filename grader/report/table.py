@@ -7,21 +7,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from grader.grade import Grade, feedback_lines, number, points
+from grader.grade import Grade, feedback_lines, group_name, lost_groups, number, points
 
 
 def _points(item) -> Text:
     return Text(f"{number(item.points)} / {number(item.max_points)}",
                 style="green" if item.passed else "bold red")
-
-
-def _lost_groups(grade: Grade) -> list[list]:
-    """Lost items, those sharing one cause (same found, detail and hint) grouped together."""
-    groups: dict[tuple, list] = {}
-    for item in grade.items:
-        if not item.passed:
-            groups.setdefault((item.found, item.detail, item.hint), []).append(item)
-    return list(groups.values())
 
 
 def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> str:
@@ -40,7 +31,7 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
                       highlight=False, emoji=False)
     console.print(table)
-    groups = _lost_groups(grade)
+    groups = lost_groups(grade.items)
     if groups:
         console.print()
         console.print(Text("Where the points went", style="bold"))
@@ -52,10 +43,7 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         else:
             # One cause (an unfinished or crashing function) costing several items: say it once.
             lost = sum(item.max_points for item in items)
-            numbers = [item.number for item in items]
-            shown = ", ".join(numbers) if len(numbers) <= 6 else f"{numbers[0]} to {numbers[-1]}"
-            names = f"{len(items)} items ({shown})"
-            console.print(Text(f"{names}  ", style="bold") + Text(f"0 / {number(lost)}", style="bold red"))
+            console.print(Text(f"{group_name(items)}  ", style="bold") + Text(f"0 / {number(lost)}", style="bold red"))
             expected = None
         for line in feedback_lines(expected, first.found, first.detail, first.hint, width):
             console.print(Text(line), soft_wrap=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from grader.facts import Timeline, BehaviourFacts
 from grader.grade import Judgement
-from grader.verdicts import could_not_run, verdict
+from grader.verdicts import advisory, could_not_run, verdict
 from grader.verdicts.wording import epochs_text, history_table
 
 
@@ -111,7 +111,9 @@ def verdict_stop_epoch(student: BehaviourFacts, reference: BehaviourFacts) -> Ju
     if problem:
         return problem
     same = (mine.last_epoch, mine.stopped_early) == (expected_run.last_epoch, expected_run.stopped_early)
-    return Judgement(same, expected, f"training {stop_text(mine)}", detail=script_table(mine))
+    # the script as far as the later of the two stops: both epochs are in the table
+    longer = mine if mine.last_epoch >= expected_run.last_epoch else expected_run
+    return Judgement(same, expected, f"training {stop_text(mine)}", detail=script_table(longer))
 
 
 @verdict("behaviour.natural_plateau")
@@ -135,3 +137,12 @@ def verdict_natural_plateau(student: BehaviourFacts, reference: BehaviourFacts) 
         what.append(f"training stopped after epoch {run.last_epoch}")
     losses = ", ".join(f"{e.val_loss:.3f}" for e in run.epochs if e.val_loss is not None)
     return Judgement(False, expected, "; ".join(what), detail=f"    val_loss per epoch: {losses}")
+
+
+@advisory("behaviour")
+def behaviour_notes(student: BehaviourFacts, reference: BehaviourFacts) -> list[str]:
+    if student.stand_in_model:
+        problem = student.model_problem.rstrip('.')
+        return [f"The training runs could not use your build_model ({problem}), so they trained a "
+                "small model of the grader's instead: your callbacks are graded all the same."]
+    return []

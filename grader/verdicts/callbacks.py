@@ -181,11 +181,17 @@ def callback_notes(student: CallbacksFacts, reference: CallbacksFacts) -> list[s
     numbers = stopper and reducer and all(
         isinstance(p, (int, float)) and not isinstance(p, bool) for p in (stopper.patience, reducer.patience))
     if numbers:
-        if reducer.patience >= stopper.patience:
+        if reducer.patience > stopper.patience:
             notes.append(
-                f"ReduceLROnPlateau's patience ({reducer.patience}) is not shorter than EarlyStopping's "
+                f"ReduceLROnPlateau's patience ({reducer.patience}) is longer than EarlyStopping's "
                 f"({stopper.patience}): training stops before the learning rate can ever drop. "
                 "Give ReduceLROnPlateau the shorter patience."
+            )
+        elif reducer.patience == stopper.patience:
+            notes.append(
+                f"ReduceLROnPlateau and EarlyStopping both wait {stopper.patience} epochs: the learning rate "
+                "drops only at the epoch where training stops, too late to help. Give ReduceLROnPlateau the "
+                "shorter patience."
             )
     logs = student.model_logs or reference.model_logs or ()
     whose = "your model" if student.model_logs else "a model compiled as the assignment asks"

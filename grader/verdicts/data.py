@@ -65,19 +65,21 @@ def verdict_batches(student: DataFacts, reference: DataFacts) -> Judgement:
 
 @verdict("data.labels")
 def verdict_labels(student: DataFacts, reference: DataFacts) -> Judgement:
-    onehot = student.label_format == "onehot"
-    expected = ("labels one-hot, shape (batch, 2), as your categorical cross-entropy needs" if onehot
-                else "labels 0 (cat) and 1 (dog), one per image, as your loss needs")
+    wanted = student.label_format
+    expected = {"onehot": "labels one-hot, shape (batch, 2), as your categorical cross-entropy needs",
+                None: "labels 0 (cat) and 1 (dog), one per image, or one-hot of shape (batch, 2)"}.get(
+        wanted, "labels 0 (cat) and 1 (dog), one per image, as your loss needs")
     if student.failure:
         return could_not_run(student.failure, expected)
     shape, dtype, values = student.train_labels
     found = f"labels of shape {tuple(shape)}, {dtype}, values {list(values)}"
     batch = student.batch_size
-    if onehot:
-        ok = tuple(shape) == (batch, 2) and set(values) <= {0.0, 1.0}
-    else:
-        ok = tuple(shape) in ((batch,), (batch, 1)) and set(values) <= {0.0, 1.0}
-    return Judgement(ok, expected, found,
+    onehot = tuple(shape) == (batch, 2) and set(values) <= {0.0, 1.0}
+    integers = tuple(shape) in ((batch,), (batch, 1)) and set(values) <= {0.0, 1.0}
+    if wanted is None:  # the model does not say which form (it does not build, or its loss does not fit it)
+        return Judgement(onehot or integers, expected,
+                         found + " (your model does not say which form it needs, so either is right here)")
+    return Judgement(onehot if wanted == "onehot" else integers, expected, found,
                      hint="With as_supervised=True tfds gives (image, label) with label 0 or 1; keep it so for "
                           "binary or sparse categorical cross-entropy, one-hot it (tf.one_hot) for categorical.")
 
