@@ -1,7 +1,9 @@
 """Shared helpers for the grader's own tests: fixture submissions and grading them."""
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -17,6 +19,24 @@ SUBMISSIONS = TESTS / "submissions"
 HOSTILE = TESTS / "hostile"  # attacks on batch grading, laid over the stubs
 REFERENCE = REPOSITORY / "reference"
 STUBS = REPOSITORY / "assignment"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+SCREENSHOTS = Path(os.environ.get("GRADER_SCREENSHOTS", "/tmp/grader-screenshots"))
+
+
+def in_chromium(page: Path, profile: Path, screenshot: str | None = None, height: int = 2000) -> str:
+    """The DOM of `page` as headless Chromium lays it out; with `screenshot`, also a PNG in SCREENSHOTS."""
+    # A profile folder of its own: never waiting on another Chromium's lock on the shared one.
+    browser = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000",
+               "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}"]
+    dom = subprocess.run(browser + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    if screenshot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / screenshot
+        subprocess.run(browser + [f"--screenshot={shot}", f"--window-size=1100,{height}", page.as_uri()],
+                       capture_output=True, timeout=120)
+        assert shot.stat().st_size > 20_000
+        print(f"screenshot: {shot}")
+    return dom.stdout
 
 
 def fixture_names(folder: Path = SUBMISSIONS) -> list[str]:

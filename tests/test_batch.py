@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import os
 import random
 import shutil
@@ -25,7 +26,7 @@ from grader.batch.submissions import BadSubmission, discover, in_shard, parse_sh
 from grader.areas import area_to_data
 from grader.profile import profile_facts
 from grader.rubric import load_rubric
-from tests.conftest import HOSTILE, REPOSITORY, fixture_names, materialize
+from tests.conftest import CHROMIUM, HOSTILE, REPOSITORY, fixture_names, in_chromium, materialize
 
 RUBRIC = load_rubric()
 ISOLATED = bubblewrap() is not None
@@ -194,6 +195,18 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
     page = (tmp_path / "results" / "submissions" / "mistake_shuffle_once" / "report.html").read_text()
     assert 'id="runs-plot"' in page and "data.reshuffled" not in page and "Total: 99 / 100 points" in page
     assert "5 submissions" in (tmp_path / "results" / "class-report.html").read_text()
+    assert f"Class report: {tmp_path / 'results' / 'class-report.html'}" in " ".join(done.stdout.split())
+    if CHROMIUM:  # every submission in the class report, linked to its own report
+        dom = in_chromium(tmp_path / "results" / "class-report.html", tmp_path / "chromium",
+                          screenshot="class-report.png", height=1600)
+        table = dom[dom.index('<table id="submissions">'):]
+        table = table[:table.index("</table>")]
+        links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', table)
+        assert sorted(name for _href, name in links) == sorted(names)
+        for href, name in links:
+            assert (tmp_path / "results" / href).resolve() == tmp_path / "results" / "submissions" / name / "report.html"
+            assert (tmp_path / "results" / href).is_file()
+        assert "99 / 100</td><td>graded" in table and "import-error</td><td>callbacks.py could not be imported" in table
 
 
 @pytest.mark.slow
@@ -293,6 +306,15 @@ def test_a_batch_killed_at_random_points_resumes_losing_and_duplicating_nothing_
     merged_csv = (tmp_path / "merged" / "gradebook.csv").read_text().splitlines()
     assert [line.split(",")[:4] for line in merged_csv] == \
            [line.split(",")[:4] for line in (results / "gradebook.csv").read_text().splitlines()]
+
+
+def test_a_folder_without_submissions_is_refused_and_writes_nothing(tmp_path):
+    (tmp_path / "class").mkdir()
+    (tmp_path / "class" / "notes.txt").write_text("no submission here")
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results")
+    assert done.returncode == 1, done.stdout
+    assert f"no submissions found in {tmp_path / 'class'}" in done.stderr and "Nothing to grade" not in done.stdout
+    assert not (tmp_path / "results").exists()
 
 
 def test_an_output_folder_that_cannot_take_the_results_is_refused_before_grading(tmp_path, monkeypatch):

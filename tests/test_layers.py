@@ -45,3 +45,17 @@ def test_a_wrong_import_breaks_the_contract(tmp_path, module, wrong_import):
     path.write_text(path.read_text(encoding="utf-8") + f"\n{wrong_import}\n", encoding="utf-8")
     result = lint(tmp_path)
     assert result.returncode != 0 and "BROKEN" in result.stdout, result.stdout + result.stderr
+
+
+def test_every_module_of_the_grader_has_a_layer():
+    """A module left out of the contract would be free to import anything: each one must be placed."""
+    import re
+    import tomllib
+
+    config = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+    layers = config["tool"]["importlinter"]["contracts"][0]["layers"]
+    placed = set(re.findall(r"grader\.[\w]+", " ".join(layers)))
+    grader = REPOSITORY / "grader"
+    modules = {f"grader.{path.stem}" for path in grader.glob("*.py") if path.stem != "__init__"}
+    modules |= {f"grader.{path.parent.name}" for path in grader.glob("*/__init__.py")}
+    assert modules - placed == set()

@@ -95,3 +95,18 @@ def test_grader_command_grades_a_folder(tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     data = json.loads(results.read_text())
     assert data["score"] == data["max_score"]
+
+
+def test_library_deprecation_warnings_are_filtered_and_the_graders_own_show(tmp_path):
+    """Keras and NumPy's deprecation chatter (a thousand a run) must not bury a warning from the grader."""
+    (tmp_path / "test_noise.py").write_text(
+        "import warnings\n"
+        "def test_warns():\n"
+        "    for module in ('keras.src.backend.tensorflow.core', 'tensorflow.python.framework', 'numpy.core'):\n"
+        "        warnings.warn_explicit('library chatter', DeprecationWarning, module + '.py', 1, module=module)\n"
+        "    warnings.warn_explicit('the grader says', DeprecationWarning, 'grader/x.py', 1, module='grader.x')\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-c", str(REPOSITORY / "pyproject.toml"),
+                           "--rootdir", str(tmp_path), "-p", "no:cacheprovider", str(tmp_path / "test_noise.py")],
+                          capture_output=True, text=True, timeout=120)
+    assert "1 passed, 1 warning" in done.stdout, done.stdout
+    assert "the grader says" in done.stdout and "library chatter" not in done.stdout

@@ -80,3 +80,4 @@ def test_malformed_rubric_says_what_is_wrong(tmp_path, body, complaint):
     path.write_text(body.replace('area="x"', 'area="callbacks"'))
     with pytest.raises(RubricError, match=complaint.replace("[", r"\[").replace("]", r"\]")):
         load_rubric(path)
+

@@ -146,11 +146,15 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     False starts every worker cold, as before.
     """
     check_profile()
+    found = discover(submissions)
+    if not found:
+        raise BatchError(f"no submissions found in {submissions}: a submission is a folder holding assignment/ "
+                         "or the four modules (data.py, model.py, callbacks.py, train.py), or a .zip of one.")
     out = Path(out).resolve()
     check_output(out)
     rubric = load_rubric()
     versions = (grader_version(), profile_version())
-    entries = [entry for entry in discover(submissions) if in_shard(entry.id, shard)]
+    entries = [entry for entry in found if in_shard(entry.id, shard)]
     summary = Summary(isolated=isolate and bubblewrap() is not None,
                       isolation_problem=None if isolate else "--no-sandbox was given")
     if isolate and not summary.isolated:
