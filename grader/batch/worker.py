@@ -17,6 +17,7 @@ before and after each area, and on any difference reports tampering instead of f
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -24,11 +25,12 @@ import time
 import types
 from pathlib import Path
 
-WATCHED = ("grader", "json", "os", "posix", "builtins", "time")
+WATCHED = ("grader", "json", "os", "posix", "builtins", "time", "importlib")
 # Module globals of the grader that change by design while it runs (caches, the alarm's state);
 # every other name in a grader module keeps its value, settings included.
 CHANGING = {("grader.probes.model", "_REPLAY_MODEL"), ("grader.probes.model", "_REFERENCE_REPLAY_MODEL"),
-            ("grader.limits", "_outside")}
+            ("grader.limits", "_outside"), ("grader.limits", "_active"),
+            ("grader.probes.property", "_REFERENCE_TIMELINES"), ("grader.probes.property", "_REFERENCE_EVENTS")}
 
 
 def snapshot() -> dict:
@@ -43,7 +45,30 @@ def snapshot() -> dict:
                 _parts(seen, (name, key), value)
             elif name.startswith("grader") and not key.startswith("__") and (name, key) not in CHANGING:
                 seen[(name, key)] = id(value)  # settings too: STATED_CHECKS = () must not go unnoticed
+                _contents(seen, (name, key), value)
     return seen
+
+
+def _contents(seen: dict, where: tuple, value, depth: int = 2) -> None:
+    """What a setting holds, two levels down: a dict's entries, a tuple's items, a dataclass's fields.
+
+    The table of areas says which function probes each area: a changed entry (or an Area whose
+    probe field was overwritten in place) must count as tampering, as a replaced function does.
+    """
+    if depth == 0:
+        return
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = list(enumerate(value)) if isinstance(value, (list, tuple)) else [(repr(v), v) for v in value]
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = [(field.name, getattr(value, field.name)) for field in dataclasses.fields(value)]
+    else:
+        return
+    seen[where + ("#len",)] = len(items)
+    for key, item in items:
+        seen[where + (repr(key),)] = id(item)
+        _contents(seen, where + (repr(key),), item, depth - 1)
 
 
 def _parts(seen: dict, where: tuple, value) -> None:
