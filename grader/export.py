@@ -76,9 +76,11 @@ def student_stubs(repository: Path = REPOSITORY) -> tuple[dict[str, bytes], tupl
     here = working_files(repository / "assignment")
     try:
         stubs, whence = committed_files(repository, "assignment"), "as last committed"
-        edited = tuple(f"assignment/{name}" for name in sorted(set(stubs) | set(here)) if stubs.get(name) != here.get(name))
+        # committed files changed on disk, and modules added beside them (not notebooks' checkpoints, say)
+        edited = tuple(f"assignment/{name}" for name in sorted(set(stubs) | {n for n in here if n.endswith(".py")})
+                       if stubs.get(name) != here.get(name))
     except NotAGitCheckout:
-        stubs, whence, edited = here, "(not a git checkout: the files on disk)", ()
+        stubs, whence, edited = here, "(no commit holds it here: the files on disk)", ()
     solved = [f"assignment/{name}: {', '.join(implemented(stubs[name]))} implemented"
               for name in STUB_MODULES if name in stubs and implemented(stubs[name])]
     missing = [f"assignment/{name} missing" for name in STUB_MODULES if name not in stubs]

@@ -16,18 +16,20 @@ class NotAGitCheckout(Exception):
 
 
 def committed_files(repository: Path, folder: str) -> dict[str, bytes]:
-    """`folder`'s files (relative to it) as HEAD holds them."""
+    """`folder`'s files (relative to it) as HEAD holds them; the repository may sit in a larger checkout."""
+    def git(*args) -> bytes:
+        return subprocess.run(["git", "-C", str(repository), *args], capture_output=True, check=True,
+                              timeout=60).stdout
+
     try:
-        listed = subprocess.run(["git", "-C", str(repository), "ls-tree", "-r", "-z", "--name-only", "HEAD", "--",
-                                 folder], capture_output=True, check=True, timeout=60).stdout
+        listed = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", folder)
+        names = [name for name in listed.decode("utf-8", errors="surrogateescape").split("\0") if name]
+        if not names:  # untracked here (a copy inside someone else's checkout): nothing was committed
+            raise NotAGitCheckout(f"git tracks nothing under {folder}/")
+        # paths as ls-tree gives them are relative to `repository`; "./" keeps them so for git show
+        return {Path(name).relative_to(folder).as_posix(): git("show", f"HEAD:./{name}") for name in names}
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
         raise NotAGitCheckout(str(error)) from None
-    files = {}
-    for name in filter(None, listed.decode("utf-8", errors="surrogateescape").split("\0")):
-        blob = subprocess.run(["git", "-C", str(repository), "show", f"HEAD:{name}"], capture_output=True,
-                              check=True, timeout=60).stdout
-        files[Path(name).relative_to(folder).as_posix()] = blob
-    return files
 
 
 def working_files(folder: Path) -> dict[str, bytes]:
