@@ -38,9 +38,7 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
         echo "The grader needs Python 3.11 or newer: pick the Ubuntu 24.04 base image." >&2; exit 1; }
     python=python3.11
 fi
-# The venv sees the interpreter's own packages: an image that has them already (or a test
-# without network) installs nothing twice.
-"$python" -m venv --system-site-packages /autograder/venv
+"$python" -m venv /autograder/venv
 /autograder/venv/bin/pip install --quiet --disable-pip-version-check /autograder/source
 """
 

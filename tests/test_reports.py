@@ -124,14 +124,20 @@ GRADESCOPE_FILES = {"setup.sh", "run_autograder", "pyproject.toml", "grader/prof
 def as_gradescope(root: Path, command: str, timeout: float) -> subprocess.CompletedProcess:
     """Run `command` as Gradescope does: as root, with ROOT at /autograder (bubblewrap binds it there).
 
-    apt-get is a no-op here (no network in tests; this machine has Python and bubblewrap) and pip
-    may not download: setup.sh's venv sees this interpreter's packages, as on an image that has them.
+    Tests have no network, so two things differ from Gradescope, both outside the bundle: apt-get
+    is a no-op (this machine has Python and bubblewrap), and python3 makes its venvs see this
+    interpreter's packages, so that setup.sh's pip install finds the grader's dependencies
+    installed (pip may not download: PIP_NO_INDEX).
     """
     fake = root.parent / "fake-bin"
     fake.mkdir(exist_ok=True)
     (fake / "apt-get").write_text("#!/bin/sh\nexit 0\n")
-    (fake / "apt-get").chmod(0o755)
-    env = {"PATH": f"{fake}:{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(root.parent),
+    (fake / "python3").write_text(
+        f'#!/bin/sh\nif [ "$1 $2" = "-m venv" ]; then shift 2; exec {sys.executable} -m venv --system-site-packages "$@"; fi\n'
+        f'exec {sys.executable} "$@"\n')
+    for name in ("apt-get", "python3"):
+        (fake / name).chmod(0o755)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(root.parent),
            "LANG": "C.UTF-8", "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}
     return subprocess.run([shutil.which("bwrap"), "--dev-bind", "/", "/", "--bind", str(root), "/autograder",
                            "--chdir", "/autograder", "bash", "-c", command], env=env, capture_output=True, text=True,
