@@ -68,6 +68,8 @@ def materialize(name: str, destination: Path) -> Path:
                 text = path.read_text(encoding="utf-8")
                 if text.count(change["old"]) != 1:
                     raise ValueError(f"{changes}: {change['old']!r} is not in {change['file']} exactly once")
+                if change["new"] == change["old"]:  # the fixture would silently be the reference itself
+                    raise ValueError(f"{changes}: an edit whose new text is its old one")
                 path.write_text(text.replace(change["old"], change["new"]), encoding="utf-8")
     return target.parent
 

@@ -196,9 +196,11 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
     assert 'id="runs-plot"' in page and "data.reshuffled" not in page and "Total: 99 / 100 points" in page
     assert "5 submissions" in (tmp_path / "results" / "class-report.html").read_text()
     assert f"Class report: {tmp_path / 'results' / 'class-report.html'}" in " ".join(done.stdout.split())
-    if CHROMIUM:  # every submission in the class report, linked to its own report
-        dom = in_chromium(tmp_path / "results" / "class-report.html", tmp_path / "chromium",
-                          screenshot="class-report.png", height=1600)
+    # every submission in the class report, linked to its own report: in the page, and as Chromium lays it out
+    page = (tmp_path / "results" / "class-report.html").read_text()
+    doms = [page] + ([in_chromium(tmp_path / "results" / "class-report.html", tmp_path / "chromium",
+                                  screenshot="class-report.png", height=1600)] if CHROMIUM else [])
+    for dom in doms:
         table = dom[dom.index('<table id="submissions">'):]
         table = table[:table.index("</table>")]
         links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', table)
@@ -228,7 +230,8 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "stubs": "graded", "forge_results": "graded", "fake_channel": "graded", "read_reference": "graded",
         "read_profile": "graded", "always_equal": "graded", "thread_left_running": "graded", "huge_file": "graded",
         "exit_at_import": "import-error", "exit_in_functions": "import-error", "hard_exit_in_function": "crashed",
-        "patch_grader": "tampered", "patch_isinstance": "tampered", "patch_keras": "tampered",
+        "patch_grader": "tampered", "redirect_probe": "tampered", "patch_isinstance": "tampered",
+        "patch_keras": "tampered",
         "resource_hog": "out-of-memory", "allocate_10gb": "out-of-memory",
         "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
     }
@@ -239,6 +242,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "'data' stopped: the process ended with exit code 0" in reasons["hard_exit_in_function"]
     assert "not implemented" in json.loads(graded_rows["hard_exit_in_function"]["results_json"])["tests"][-1]["output"]
     assert "grader.grading.probe_area" in reasons["patch_grader"]
+    assert "grader.areas.BY_KEY" in reasons["redirect_probe"]
     assert "replaced builtins.isinstance" in reasons["patch_isinstance"]
     assert "the grader put it back" in reasons["patch_keras"]
     assert "more than 2048 MB" in reasons["allocate_10gb"] and "longer than 40 s" in reasons["sleep_past_timeout"]
@@ -339,11 +343,29 @@ def test_the_worker_notices_a_grader_setting_changed_by_student_code(monkeypatch
     from grader.batch.worker import changed, snapshot
     import grader.probes.callbacks as probes
 
+    import dataclasses
+
+    import grader.areas as areas
+    import grader.probes.search as search
+
     before = snapshot()
     monkeypatch.setattr(probes, "STATED_CHECKS", ())  # what a submission could do to skip a check
-    assert changed(before, snapshot()) == ["grader.probes.callbacks.STATED_CHECKS"]
+    assert changed(before, snapshot())[0] == "grader.probes.callbacks.STATED_CHECKS"
     monkeypatch.undo()
     assert changed(before, snapshot()) == []
+    # what a setting holds counts too: the table of areas (which function probes an area), a dict of settings
+    monkeypatch.setitem(areas.BY_KEY, "model", dataclasses.replace(areas.BY_KEY["model"], probe="os:getcwd"))
+    assert "grader.areas.BY_KEY.'model'" in changed(before, snapshot())
+    monkeypatch.undo()
+    probe = areas.AREAS[4].probe
+    object.__setattr__(areas.AREAS[4], "probe", "os:getcwd")  # a frozen dataclass, changed in place
+    try:
+        assert "grader.areas.AREAS.4.'probe'" in changed(before, snapshot())
+    finally:
+        object.__setattr__(areas.AREAS[4], "probe", probe)
+    assert changed(before, snapshot()) == []
+    monkeypatch.setitem(search.GRADING_SETTINGS, "max_examples", 0)  # a search that tries nothing
+    assert "grader.probes.search.GRADING_SETTINGS.#len" in changed(before, snapshot())
 
 
 @pytest.mark.slow

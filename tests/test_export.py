@@ -255,5 +255,29 @@ def test_without_git_the_files_on_disk_must_be_stubs(tmp_path):
     stubs, edited = export.student_stubs(tmp_path)  # tmp_path is no git checkout
     assert stubs["train.py"] == (STUBS / "train.py").read_bytes() and edited == ()
     (tmp_path / "assignment" / "train.py").write_bytes(SOLVED_TRAIN)
-    with pytest.raises(ExportError, match="not a git checkout.*assignment/train.py: train, summarize implemented"):
+    with pytest.raises(ExportError, match="no commit holds it here.*assignment/train.py: train, summarize implemented"):
         export.student_stubs(tmp_path)
+
+
+def git(folder: Path, *args) -> None:
+    subprocess.run(["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t", *args], check=True,
+                   capture_output=True, timeout=60)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_course_may_sit_in_a_folder_of_a_larger_checkout_or_untracked_in_one(tmp_path):
+    """A course inside a department's monorepo; a copy dropped, uncommitted, inside some other checkout."""
+    mono = tmp_path / "mono"
+    shutil.copytree(STUBS, mono / "courses" / "dl" / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
+    git(mono, "init", "-q")
+    git(mono, "add", ".")
+    git(mono, "commit", "-qm", "stubs")
+    course = mono / "courses" / "dl"
+    (course / "assignment" / "train.py").write_bytes(SOLVED_TRAIN)
+    (course / "assignment" / "notes.txt").write_text("not a module: not an edit worth naming")
+    stubs, edited = export.student_stubs(course)
+    assert stubs["train.py"] == (STUBS / "train.py").read_bytes() and edited == ("assignment/train.py",)
+    stray = mono / "elsewhere"
+    shutil.copytree(STUBS, stray / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
+    stubs, edited = export.student_stubs(stray)  # git tracks nothing there: the files on disk, which are stubs
+    assert stubs["data.py"] == (STUBS / "data.py").read_bytes() and edited == ()

@@ -46,14 +46,14 @@ def label_format_for(model) -> str:
 
 
 def labels_wanted(model) -> str | None:
-    """The label form the assignment asks of the data with this model: "onehot" for categorical
-    cross-entropy, "sparse" for sparse categorical, "binary" for one sigmoid unit with binary
-    cross-entropy; None where output and loss do not fit together (that is the model's item to
-    judge, so the data may then come in any form the assignment allows)."""
+    """The label form the assignment asks of the data with this model: "onehot" for two units with
+    categorical cross-entropy, "sparse" for two with sparse categorical, "binary" for one unit with
+    binary cross-entropy; None where output and loss do not fit together, or the output's size is
+    unknown (that is the model's item to judge: the data may then come in any form allowed)."""
     loss, _from_logits = _loss(getattr(model, "loss", None))
-    units = int(model.outputs[0].shape[-1]) if getattr(model, "outputs", None) else 1
-    return {"categorical_crossentropy": "onehot", "sparse_categorical_crossentropy": "sparse"}.get(
-        loss, "binary" if (loss, units) == ("binary_crossentropy", 1) else None)
+    units = int(model.outputs[0].shape[-1]) if getattr(model, "outputs", None) else None
+    return {("categorical_crossentropy", 2): "onehot", ("sparse_categorical_crossentropy", 2): "sparse",
+            ("binary_crossentropy", 1): "binary"}.get((loss, units))
 
 
 def student_model(submission, input_shape=GRADING_INPUT_SHAPE):
