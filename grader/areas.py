@@ -77,11 +77,6 @@ def area(key: str) -> Area:
         raise ValueError(f"no rubric area {key!r}") from None
 
 
-def area_to_data(facts) -> dict:
-    """One area's facts (or the Failure that replaced them) as plain data, as batch sends them."""
-    return facts_to_data(facts)
-
-
 def area_from_data(key: str, data: dict):
     return facts_from_data(area(key).facts, data)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.grading import REPOSITORY, REFERENCE_DIR
-from grader.profile import PROFILE_PATH, ProfileError, read_profile, staleness
+from grader.profile import PROFILE_PATH, REFERENCE_MODULES, ProfileError, read_profile, staleness
 from grader.grade import points
 from grader.rubric import load_rubric
 from grader.stubs import NotAGitCheckout, committed_files, implemented, working_files
@@ -63,9 +63,6 @@ def export_student(out) -> Exported:
     return Exported(path=out, files=files, visible_points=visible, hidden_points=hidden, edits_left_out=edited)
 
 
-STUB_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
-
-
 def student_stubs(repository: Path = REPOSITORY) -> tuple[dict[str, bytes], tuple[str, ...]]:
     """assignment/ as committed (name -> content), and the files whose working copy differs from it.
 
@@ -82,8 +79,8 @@ def student_stubs(repository: Path = REPOSITORY) -> tuple[dict[str, bytes], tupl
     except NotAGitCheckout:
         stubs, whence, edited = here, "(no commit holds it here: the files on disk)", ()
     solved = [f"assignment/{name}: {', '.join(implemented(stubs[name]))} implemented"
-              for name in STUB_MODULES if name in stubs and implemented(stubs[name])]
-    missing = [f"assignment/{name} missing" for name in STUB_MODULES if name not in stubs]
+              for name in REFERENCE_MODULES if name in stubs and implemented(stubs[name])]
+    missing = [f"assignment/{name} missing" for name in REFERENCE_MODULES if name not in stubs]
     if solved or missing:
         raise ExportError(f"assignment/ {whence} is not the stubs students should get: {'; '.join(solved + missing)}. "
                           "Put the stubs back (each function body raises NotImplementedError with its TODO), "

@@ -23,7 +23,7 @@ from grader.batch.judge import judge
 from grader.batch.outputs import merge_results
 from grader.batch.sandbox import Limits, Outcome, bubblewrap
 from grader.batch.submissions import BadSubmission, discover, in_shard, parse_shard, prepare
-from grader.areas import area_to_data
+from grader.facts import facts_to_data
 from grader.profile import profile_facts
 from grader.rubric import load_rubric
 from tests.conftest import CHROMIUM, HOSTILE, REPOSITORY, fixture_names, in_chromium, materialize
@@ -88,7 +88,7 @@ def test_shards_split_every_submission_exactly_once_the_same_way_everywhere():
 
 def test_an_area_the_worker_never_reported_costs_its_points_and_earlier_areas_count():
     """A worker killed at the time limit after two areas: their facts are judged, the rest lost with the reason."""
-    done = {area: area_to_data(profile_facts(area)) for area in ("callbacks", "model")}
+    done = {area: facts_to_data(profile_facts(area)) for area in ("callbacks", "model")}
     grade, status, reason = judge(Outcome(areas=done, ended="timeout"), RUBRIC, Limits(wall_seconds=90))
     assert status == "timeout" and "longer than 90 s" in reason and "callbacks, model" in reason
     kept = {item.area for item in grade.items if item.passed}
@@ -111,7 +111,7 @@ def test_gradebook_rows_csv_and_merge(tmp_path):
                              peak_memory_mb=1.0, started=finished, finished=finished, results_json="{}",
                              facts_json="{}", log="")
 
-    grade = judge(Outcome(areas={a: area_to_data(profile_facts(a)) for a in ("callbacks",)}), RUBRIC, Limits())[0]
+    grade = judge(Outcome(areas={a: facts_to_data(profile_facts(a)) for a in ("callbacks",)}), RUBRIC, Limits())[0]
     for folder, names in (("one", ["a", "b"]), ("two", ["c"])):
         with closing(gradebook.connect(tmp_path / folder / "gradebook.sqlite")) as db:
             for name in names:

@@ -13,7 +13,8 @@ import pytest
 
 from grader import export
 from grader.export import ExportError, export_student
-from grader.areas import AREA_KEYS, area_to_data
+from grader.areas import AREA_KEYS
+from grader.facts import facts_to_data
 from grader.rubric import load_rubric
 from tests.conftest import REFERENCE, REPOSITORY, STUBS, fixture_names
 
@@ -161,7 +162,7 @@ def test_every_fixture_gets_the_same_visible_points_in_the_export(exported, grad
     verdicts come out the same, item by item, when the reference is not there.
     """
     names = sorted(set(fixture_names()) | {"reference", "stubs"})
-    facts = {name: {area: area_to_data(graded(name).facts[area]) for area in AREA_KEYS} for name in names}
+    facts = {name: {area: facts_to_data(graded(name).facts[area]) for area in AREA_KEYS} for name in names}
     (tmp_path / "facts.json").write_text(json.dumps(facts))
     (tmp_path / "judge.py").write_text(JUDGE)
     done = run_in(exported, str(tmp_path / "judge.py"), str(exported), str(tmp_path / "facts.json"),

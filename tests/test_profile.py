@@ -83,7 +83,7 @@ def test_verdicts_are_the_same_from_the_profile(monkeypatch, submission_path):
 
 
 def test_the_profiles_reference_replays_spare_the_live_ones_and_change_no_fact(tmp_path, monkeypatch):
-    from grader.areas import area_to_data
+    from grader.facts import facts_to_data
     from grader.probes import property as probe
     from grader.probes.student_code import Submission
     from grader.quiet import seed_everything
@@ -97,6 +97,6 @@ def test_the_profiles_reference_replays_spare_the_live_ones_and_change_no_fact(t
         seed_everything()
         facts = probe.probe_property(Submission(REFERENCE_DIR), tmp_path / str(use), callbacks,
                                      recorded if use else None)
-        seen[use] = area_to_data(facts), len(probe._REFERENCE_TIMELINES)
+        seen[use] = facts_to_data(facts), len(probe._REFERENCE_TIMELINES)
     assert seen[True][0] == seen[False][0]
     assert seen[False][1] == len(recorded.replays) and seen[True][1] == 0  # every replay came from the profile

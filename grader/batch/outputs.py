@@ -15,10 +15,10 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.areas import area_to_data
 from grader.batch import gradebook
 from grader.batch.judge import STATUSES
 from grader.batch.sandbox import Outcome
+from grader.facts import facts_to_data
 from grader.grade import Grade
 from grader.profile import profile_facts
 from grader.report.results_json import results_dict
@@ -63,7 +63,7 @@ def record(connection, out: Path, judged: Judged, versions: tuple[str, str], sum
     results = results_dict(grade, outcome.seconds)
     if judged.reason:
         results["output"] = f"Status: {judged.status}: {judged.reason}\n" + results["output"]
-    facts = {area: area_to_data(facts) for area, facts in grade.facts.items()}
+    facts = {area: facts_to_data(facts) for area, facts in grade.facts.items()}
     row = gradebook.Row(
         submission=judged.submission, content_hash=judged.content_hash, grader_version=versions[0],
         profile_version=versions[1], status=judged.status, reason=judged.reason, score=grade.score,

@@ -115,7 +115,8 @@ def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=(
     """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit)."""
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
     prepare()
-    from grader.areas import AREA_KEYS, area_to_data
+    from grader.areas import AREA_KEYS
+    from grader.facts import facts_to_data
     from grader.grading import probe_safely
     from grader.probes.student_code import Submission
 
@@ -132,7 +133,7 @@ def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=(
             write(dumps({"token": token, "tampered": tampered}) + "\n")
             break
         line = {"token": token, "area": area, "seconds": round(time.monotonic() - started, 3),
-                **area_to_data(facts)}
+                **facts_to_data(facts)}
         write(dumps(line) + "\n")
     else:
         write(dumps({"token": token, "done": True}) + "\n")

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from grader.facts import CallbacksFacts, Failure, Timeline, BehaviourFacts
+from grader.facts import BehaviourFacts, CallbacksFacts, Failure, Timeline
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
 from grader.probes.model import GRADING_INPUT_SHAPE, grading_model, reference_replay_model
 from grader.probes.replay import (
