@@ -1,0 +1,30 @@
+"""Steps 4 and 5: train with the callbacks, then read what happened."""
+import numpy as np
+
+EPOCHS = 50
+
+
+def train(model, train_ds, val_ds, callbacks, epochs=EPOCHS):
+    """Fit with validation data and the callbacks; return the keras History."""
+    return model.fit(
+        train_ds,
+        epochs=epochs,
+        validation_data=val_ds,
+        callbacks=callbacks,
+    )
+
+
+def summarize(history):
+    """Return a dict answering step 5's questions."""
+    val_accuracy = history.history["val_accuracy"]
+    learning_rate = history.history["learning_rate"]
+    epochs = range(1, len(val_accuracy) + 1)
+    best = int(np.argmax(val_accuracy))  # argmax returns the first maximum
+    return {
+        "epochs_run": len(epochs),
+        "stopped_early": len(epochs) < history.params["epochs"],
+        "lr_reduced": bool(min(learning_rate) < learning_rate[0]),
+        "final_lr": float(learning_rate[-1]),
+        "best_epoch": epochs[best],
+        "best_val_accuracy": float(val_accuracy[best]),
+    }
