@@ -47,13 +47,38 @@ def _same(mine, theirs) -> bool:
     return type(mine) is type(theirs) and mine == theirs
 
 
+# In the order Keras logs them; every key a history holds is shown, so that an answer read
+# from the wrong one (the lowest val_loss, the training accuracy) can be seen to be.
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "learning_rate")
+HINTS = {
+    "epochs_run": "epochs_run is how many epochs ran: the length of the history's lists.",
+    "stopped_early": "stopped_early compares the epochs that ran with history.params['epochs'], "
+                     "what this run asked for.",
+    "lr_reduced": "lr_reduced compares the recorded learning rates with the first one recorded, "
+                  "whatever it was.",
+    "final_lr": "final_lr is the last learning rate recorded.",
+    "best_epoch": "best_epoch is where val_accuracy is highest (not val_loss, not the training accuracy), "
+                  "counting from 1; the first such epoch wins a tie.",
+    "best_val_accuracy": "best_val_accuracy is the highest val_accuracy (not the training accuracy, not the last one).",
+}
+
+
 def _history_words(history: dict) -> str:
     logs = history["history"]
-    return "\n".join([
-        f"    val_accuracy   {logs['val_accuracy']}",
-        f"    learning_rate  {logs['learning_rate']}",
-        f"    epochs asked for: {history['params']['epochs']}",
-    ])
+    shown = [key for key in HISTORY_KEYS if key in logs] + sorted(set(logs) - set(HISTORY_KEYS))
+    return "\n".join([f"    {key:<14} {logs[key]}" for key in shown]
+                     + [f"    epochs asked for: {history['params']['epochs']}"])
+
+
+def _hint(wrong: list[str], mine: dict, theirs: dict) -> str:
+    """What each wrong key is, from where it is read; the kind of value where that is what differs."""
+    if not any(key in mine for key in KEYS):
+        return "Return a dict with the keys " + ", ".join(KEYS) + "."
+    hints = [HINTS[key] for key in wrong]
+    if any(key in mine and type(mine[key]) is not type(theirs[key])
+           and (mine[key] == theirs[key] or isinstance(mine[key], str)) for key in wrong):
+        hints.append("Return Python int, bool and float values.")
+    return " ".join(hints)
 
 
 @verdict("train.summarize")
@@ -78,8 +103,7 @@ def verdict_summarize(student: TrainFacts, reference: TrainFacts) -> Judgement:
             lines = "\n".join(f"    {key}: expected {theirs[key]!r}, yours {mine.get(key, 'missing')!r}"
                               for key in wrong)
             return Judgement(False, expected, f"on this history:\n{_history_words(history)}\n{lines}",
-                             hint="Epochs count from 1 for best_epoch, and the first epoch wins a tie; "
-                                  "return Python int, bool and float values.")
+                             hint=_hint(wrong, mine, theirs))
     if not checked:
         return Judgement(False, expected, "nothing to compare: the grader's histories are not those of its "
                                           "reference profile", hint="This is the grader's fault, not yours: "
