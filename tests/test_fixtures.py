@@ -39,6 +39,7 @@ CASES = {
     "correct_onehot_categorical": (set(), None),
     "correct_functional_bn_dropout": (set(), None),
     "correct_subclassed_model": (set(), None),
+    "correct_summarize_numpy": (set(), None),
     "mistake_mobilenetv2": ({"model.from_scratch", "model.learns"}, "model.py uses keras.applications"),
     "mistake_hardcoded_input_size": ({"model.input_shape", "model.learns"}, "the model takes (150, 150, 3)"),
     "mistake_no_normalization": ({"data.value_range"}, "never scaled from 0-255 to 0-1"),
@@ -48,6 +49,16 @@ CASES = {
     # Only the hidden item sees it: graded here and in batch mode, never in the students' copy.
     "mistake_shuffle_once": ({"data.reshuffled"}, "the same order on both passes"),
     "mistake_summarize_zero_based": ({"train.summarize"}, "best_epoch: expected 1, yours 0"),
+    # Each a way to read one of summarize's answers wrong (issue 17, item 7): the corpus moves every
+    # key on its own, so each loses train.summarize (tests/test_summarize_corpus.py has the rest).
+    "mistake_summarize_best_by_val_loss": ({"train.summarize"}, "best_epoch: expected 2, yours 1"),
+    "mistake_summarize_last_of_ties": ({"train.summarize"}, "best_epoch: expected 1, yours 2"),
+    "mistake_summarize_training_accuracy": ({"train.summarize"}, "best_val_accuracy: expected 0.7, yours 0.6803"),
+    "mistake_summarize_last_val_accuracy": ({"train.summarize"}, "best_val_accuracy: expected 0.8, yours 0.5"),
+    "mistake_summarize_epochs_requested": ({"train.summarize"}, "epochs_run: expected 1, yours 2"),
+    "mistake_summarize_stopped_before_50": ({"train.summarize"}, "stopped_early: expected False, yours True"),
+    "mistake_summarize_lr_below_constant": ({"train.summarize"}, "lr_reduced: expected False, yours True"),
+    "mistake_summarize_final_lr_first": ({"train.summarize"}, "final_lr: expected 0.0002, yours 0.001"),
     "mistake_val_acc": ({"checkpoint.monitor"} | CHECKPOINT_RUNS, "Keras never sees 'val_acc'"),
     "mistake_checkpoint_min_mode": ({"checkpoint.direction"} | CHECKPOINT_RUNS, "yours saves the model after epoch 1."),
     "mistake_save_every_epoch": (
