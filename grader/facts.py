@@ -245,7 +245,10 @@ class DataFacts:
     """load_datasets under tfds.testing.mock_data: what it asked tfds for and what it returned."""
 
     failure: Failure | None = None
-    requests: tuple[dict, ...] = ()  # each tfds.load call: name, split, as_supervised
+    # each request that reached DatasetBuilder.as_dataset (tfds.load's or a builder's): name, split (as
+    # spelled), as_supervised, selects (per split: [[split name, from, to], ...] of the real dataset, or
+    # tfds's error for a split it cannot read)
+    requests: tuple[dict, ...] = ()
     image_size: tuple[int, int] = (0, 0)  # what the grader asked for
     batch_size: int = 0
     train_images: tuple | None = None  # (shape, dtype) of the first batch's images
@@ -257,7 +260,9 @@ class DataFacts:
     # the labels the student's model asks for: "onehot", "sparse" or "binary"; None when it does not
     # build, or its output and loss do not fit together (then any form the assignment allows is right)
     label_format: str | None = None
-    source_order: tuple[int, ...] = ()  # example order as tfds hands it over
+    model_problem: str | None = None  # why the student's model could not be built or used, in one line
+    pairs: bool | None = None  # the training batches are (images, labels) pairs, not feature dicts
+    source_order: tuple[int, ...] = ()  # the training slice's examples in the order tfds hands them over
     train_orders: tuple[tuple[int, ...], ...] = ()  # order in two passes over the training set
 
 

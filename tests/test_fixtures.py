@@ -116,6 +116,16 @@ CASES = {
     "broken_exit_at_import": (CALLBACK_ITEMS, "callbacks.py called sys.exit()"),
     "broken_model_raises_at_import": (MODEL, "model.py could not be imported"),
     "broken_callbacks_raise_typeerror": (CALLBACK_ITEMS, "unexpected keyword argument 'save_best'"),
+    # The data probe's mock looks like the real cats_vs_dogs; slices are judged by the examples they select.
+    "correct_data_with_info_splits": (set(), None),
+    "correct_data_negative_percent": (set(), None),
+    "correct_data_builder_as_dataset": (set(), None),
+    "correct_data_feature_dicts": (set(), None),
+    "mistake_data_overlapping_slices": ({"data.request"}, "2,326 examples are in two slices"),
+    # cats_vs_dogs has no 'test' split: tfds raises, as it does on the real dataset, and nothing is read
+    "mistake_data_test_split": ({item.id for item in RUBRIC.in_area("data")}, "Unknown split 'test'"),
+    # only the model's items: with no model to check, the data items take a 0-255 pipeline and 0/1 labels
+    "mistake_data_model_build_raises": (MODEL, "Unrecognized keyword arguments passed to Conv2D"),
 }
 
 

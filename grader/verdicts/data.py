@@ -1,17 +1,25 @@
 """Verdicts on load_datasets (rubric area "data"), from a run under tfds.testing.mock_data."""
 from __future__ import annotations
 
+import json
+import math
 import re
+from pathlib import Path
 
 from grader.facts import DataFacts
 from grader.grade import Judgement
 from grader.verdicts import could_not_run, verdict
 
+# The real dataset's split sizes (grader/cats_vs_dogs.json): slices are judged by the examples they select there.
+SPLIT_SIZES = json.loads((Path(__file__).resolve().parent.parent / "cats_vs_dogs.json").read_text("utf-8"))["splits"]
+# Two slices are the same when each end differs by at most this share of the split (23 of 23,262 examples):
+# int(0.8 * n), round(0.8 * n) and tfds's own rounding of 80 % all land within it; 79 % is 232 examples away.
+TOLERANCE = 0.001
 SLICE = re.compile(r"^\s*(\w+)\s*(?:\[\s*(-?\d*)\s*(%?)\s*:\s*(-?\d*)\s*(%?)\s*\])?\s*$")
 
 
 def split_slices(requests) -> list[tuple]:
-    """Every requested split as (split name, start, end, unit) — "train[:80%]" is ("train", 0, 80, "%")."""
+    """Every requested split as spelled: (split name, start, end, unit) — "train[:80%]" is ("train", 0, 80, "%")."""
     slices = []
     for request in requests:
         splits = request["split"] if isinstance(request["split"], list) else [request["split"]]
@@ -27,25 +35,108 @@ def split_slices(requests) -> list[tuple]:
     return slices
 
 
+def resolve_spelling(split: str) -> list[tuple[str, int, int]] | str:
+    """What a split string selects of the real dataset (tfds's rounding of percents), for facts recorded
+    before the probe resolved the splits itself."""
+    [(name, start, end, unit)] = split_slices([{"split": split}])
+    if unit == "?" or name not in SPLIT_SIZES:
+        return f"tfds cannot read the split {split!r}"
+    size = SPLIT_SIZES[name]
+
+    def bound(value):
+        if value is None:
+            return size
+        if unit == "%":
+            value = int(round(value * size / 100))
+        return max(0, min(size, value + size if value < 0 else value))
+
+    return [(name, bound(start), bound(end))]
+
+
+def requested_datasets(requests) -> list[tuple[str, list[tuple[str, int, int]] | str]]:
+    """Every requested split as (its spelling, the examples it selects, or why tfds cannot read it)."""
+    datasets = []
+    for request in requests:
+        spellings = request["split"] if isinstance(request["split"], list) else [request["split"]]
+        selects = request.get("selects") or [resolve_spelling(s) for s in spellings]
+        for spelling, ranges in zip(spellings, selects):
+            datasets.append((str(spelling), ranges if isinstance(ranges, str)
+                             else [(str(n), int(a), int(b)) for n, a, b in ranges]))
+    return datasets
+
+
+def _same_examples(mine, theirs) -> bool:
+    return len(mine) == len(theirs) and all(
+        n == m and abs(a - c) <= math.ceil(TOLERANCE * SPLIT_SIZES.get(n, 0)) and
+        abs(b - d) <= math.ceil(TOLERANCE * SPLIT_SIZES.get(n, 0))
+        for (n, a, b), (m, c, d) in zip(mine, theirs))
+
+
+def _examples(ranges) -> str:
+    return " + ".join(f"{n} examples {a:,}-{b - 1:,}" if b > a else f"{n}: no examples" for n, a, b in ranges)
+
+
+def _overlap(datasets) -> int:
+    """How many examples two requested datasets share, at most."""
+    shared = 0
+    for i, (_, first) in enumerate(datasets):
+        for _, second in datasets[i + 1:]:
+            for n, a, b in first:
+                for m, c, d in second:
+                    if n == m:
+                        shared = max(shared, min(b, d) - max(a, c))
+    return shared
+
 
 @verdict("data.request")
 def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
-    wanted = [r for r in reference.requests]
-    expected = ("tfds.load(" + ", ".join(sorted({repr(r["name"]) for r in wanted})) + ", as_supervised=True) "
-                "with the slices " + ", ".join(f"{n}[{a}{u}:{b}{u}]" for n, a, b, u in split_slices(wanted)))
+    """cats_vs_dogs, in slices that select the reference's examples, however they are spelled.
+
+    Each requested split is resolved against the real dataset (23,262 'train' examples) into the
+    examples it selects: 'train[80%:]', 'train[-20%:]', 'train[80%:100%]', 'train[18610:]' and
+    ReadInstruction('train', from_=80, unit='%') are one slice. Each end may differ from the
+    reference's by 0.1 % of the split (23 examples), so that int(0.8 * n) computed by hand from
+    info.splits passes. Requests through tfds.load and builder.as_dataset count alike, one call
+    or several. as_supervised=False passes when the datasets returned are (image, label) pairs:
+    the student's own map made the same data from the feature dicts.
+    """
+    wanted = requested_datasets(reference.requests)
+    names = sorted({r["name"] for r in reference.requests})
+    expected = (f"{', '.join(map(repr, names))} as (image, label) pairs, in the slices "
+                + " and ".join(f"{spelling} ({_examples(ranges)})" for spelling, ranges in wanted)
+                + f" (or any spelling that selects the same examples, give or take {TOLERANCE:.1%} of the split)")
     if not student.requests:
         if student.failure:
             return could_not_run(student.failure, expected)
-        return Judgement(False, expected, "tensorflow_datasets.load was never called")
-    names = sorted({r["name"] for r in student.requests})
+        return Judgement(False, expected, "tensorflow_datasets was never asked for a dataset")
+    hint = ("Ask for two slices of the one 'train' split, e.g. split=['train[:80%]', 'train[80%:]']: "
+            "disjoint, so no image is both trained on and validated on.")
+    mine = requested_datasets(student.requests)
+    asked = sorted({r["name"] for r in student.requests})
     supervised = all(r["as_supervised"] for r in student.requests)
-    found = (f"tfds.load({', '.join(map(repr, names))}, as_supervised={supervised}) with the split(s) "
-             + ", ".join(str(r["split"]) for r in student.requests))
-    same = (names == sorted({r["name"] for r in wanted}) and supervised
-            and sorted(split_slices(student.requests)) == sorted(split_slices(wanted)))
-    return Judgement(same, expected, found,
-                     hint="Ask for two slices of the one 'train' split, e.g. split=['train[:80%]', "
-                          "'train[80%:]']: disjoint, so no image is both trained on and validated on.")
+    found = (f"you asked tfds for {', '.join(map(repr, asked))} (as_supervised={supervised}) with the split(s) "
+             + ", ".join(repr(spelling) for spelling, _ in mine))
+    unreadable = [f"{spelling!r}: {ranges}" for spelling, ranges in mine if isinstance(ranges, str)]
+    if unreadable:
+        return Judgement(False, expected, found + "; tfds cannot read " + "; ".join(unreadable), hint=hint)
+    found += ", which select " + " and ".join(_examples(ranges) for _, ranges in mine)
+    if asked != names:
+        return Judgement(False, expected, found, hint=hint)
+    if not supervised:
+        if student.pairs:
+            found += " (as_supervised=False, but your datasets give (image, label) pairs: the same data)"
+        elif student.failure and student.pairs is None:
+            found += (" (as_supervised=False: load_datasets did not get as far as showing whether your own map "
+                      "makes (image, label) pairs, so this is not held against the request)")
+        else:
+            return Judgement(False, expected, found + "; without as_supervised=True tfds gives feature dicts",
+                             hint="Pass as_supervised=True to get (image, label) pairs.")
+    wanted_ranges = sorted((r for _, r in wanted if not isinstance(r, str)), key=lambda r: r[:1])
+    same = len(mine) == len(wanted_ranges) and all(
+        _same_examples(a, b) for a, b in zip(sorted((r for _, r in mine), key=lambda r: r[:1]), wanted_ranges))
+    if not same and len(mine) > 1 and _overlap(mine) > 0:
+        found += f": {_overlap(mine):,} examples are in two slices"
+    return Judgement(same, expected, found, hint=hint)
 
 
 @verdict("data.batches")
@@ -65,6 +156,8 @@ def verdict_batches(student: DataFacts, reference: DataFacts) -> Judgement:
 
 @verdict("data.labels")
 def verdict_labels(student: DataFacts, reference: DataFacts) -> Judgement:
+    """The label form the model's loss takes; either form when the model does not say (it could not be
+    built or used, or its output and loss do not fit together: the model's items judge that)."""
     wanted = student.label_format
     expected = {"onehot": "labels one-hot, shape (batch, 2), as your categorical cross-entropy needs",
                 None: "labels 0 (cat) and 1 (dog), one per image, or one-hot of shape (batch, 2)"}.get(
@@ -76,9 +169,10 @@ def verdict_labels(student: DataFacts, reference: DataFacts) -> Judgement:
     batch = student.batch_size
     onehot = tuple(shape) == (batch, 2) and set(values) <= {0.0, 1.0}
     integers = tuple(shape) in ((batch,), (batch, 1)) and set(values) <= {0.0, 1.0}
-    if wanted is None:  # the model does not say which form (it does not build, or its loss does not fit it)
-        return Judgement(onehot or integers, expected,
-                         found + " (your model does not say which form it needs, so either is right here)")
+    if wanted is None:
+        why = (f"your model could not be built ({student.model_problem}), so it cannot say which form it needs"
+               if student.model_problem else "your model's output and loss do not say which form they need")
+        return Judgement(onehot or integers, expected, f"{found} ({why}: either form is right here)")
     return Judgement(onehot if wanted == "onehot" else integers, expected, found,
                      hint="With as_supervised=True tfds gives (image, label) with label 0 or 1; keep it so for "
                           "binary or sparse categorical cross-entropy, one-hot it (tf.one_hot) for categorical.")
@@ -92,8 +186,15 @@ def verdict_value_range(student: DataFacts, reference: DataFacts) -> Judgement:
     low, high = student.pixel_range
     where = "your pipeline gives pixels in [{:.3g}, {:.3g}]".format(low, high)
     if student.first_conv_range is None:
-        ok = -0.01 <= low and 0.5 <= high <= 1.01
-        return Judgement(ok, expected, f"{where}; the model could not be checked ({student.first_conv_problem})")
+        # What the first Conv2D sees is unknown: the pipeline may scale (to [0, 1]), or leave 0-255 to a
+        # Rescaling layer in the model. Any other range is wrong whatever the model does.
+        why = (f"your model could not be built ({student.model_problem})" if student.model_problem
+               else f"the model could not be checked ({student.first_conv_problem})")
+        unit, raw = 0.5 <= high <= 1.01, 127.5 <= high <= 255 * 1.01
+        ok = -0.01 <= low and (unit or raw)
+        return Judgement(ok, expected, f"{where}; {why}, so [0, 1] from the pipeline or 0-255 for a model that "
+                                       "rescales would both be right here",
+                         hint=None if ok else "Divide by 255 once, from 0-255 to 0-1: no other scaling.")
     conv_low, conv_high = student.first_conv_range
     scaled_in_model = high > 0 and conv_high < high * 0.5
     found = f"{where}; the first Conv2D sees [{conv_low:.3g}, {conv_high:.3g}]"
@@ -115,8 +216,8 @@ def verdict_shuffled(student: DataFacts, reference: DataFacts) -> Judgement:
     if student.failure:
         return could_not_run(student.failure, expected)
     first, second = (list(order) for order in student.train_orders)
-    source = list(student.source_order)[: len(first)]
-    shuffled = first != source or first != second
+    source = list(student.source_order)  # the training slice's examples, in tfds's order
+    shuffled = first[: len(source)] != source or first != second
     shown = ", ".join(str(i) for i in first[:12])
     return Judgement(shuffled, expected, f"examples in the order {shown}, … on every pass",
                      hint="Call .shuffle(buffer_size) on the training set before .batch(...).")
