@@ -139,6 +139,19 @@ class Timeline:
             and e.learning_rate_after < e.learning_rate
         )
 
+    def lr_undone(self, until: int | None = None) -> tuple[int, ...]:
+        """Epochs that began at a higher learning rate than the one before ended at, after a drop:
+        something in the list (a LearningRateScheduler, say) set it back up, undoing the drop.
+        A warm-up that rises before the first drop is not one."""
+        undone, dropped = [], False
+        for before, record in zip(self.epochs, self.epochs[1:]):
+            dropped = dropped or before.epoch in self.lr_drops()
+            if (until is None or record.epoch <= until) and dropped \
+                    and None not in (before.learning_rate_after, record.learning_rate) \
+                    and record.learning_rate > before.learning_rate_after * (1 + 1e-6):
+                undone.append(record.epoch)
+        return tuple(undone)
+
     def saves(self, until: int | None = None) -> tuple[int, ...]:
         return tuple(e.epoch for e in self.epochs if e.checkpoint_saved and (until is None or e.epoch <= until))
 
@@ -163,6 +176,14 @@ class BehaviourFacts:
     failure: Failure | None = None  # make_callbacks unusable: nothing could run
     stand_in_model: bool = False  # the student's build_model was unusable; a grader model trained
     model_problem: str | None = None
+    image_shape: tuple[int, ...] | None = None  # the size the runs' images had (the model's grading size)
+    # A run that failed with the callbacks beyond the three in the list, and passed without them:
+    # their class names and the error ("TensorBoard: ImportError: ...")
+    extras_problem: str | None = None
+    # One of the three whose presence made a run fail: the runs left it out, and its items take the
+    # failure (the error of the run with it) while the other two are judged on those runs
+    broken_callback: str | None = None
+    broken_callback_failure: Failure | None = None
     scripted: Timeline | None = None
     scripted_failure: Failure | None = None
     checkpoint_exists: bool | None = None
@@ -236,8 +257,14 @@ class ModelFacts:
     logged: tuple[str, ...] | None = None  # what fit logs ("accuracy", "loss", "val_accuracy", ...)
     params: int | None = None
     input_scale: float | None = None  # 255.0 when the model rescales [0, 255] pixels itself
-    learned_accuracy: float | None = None  # validation accuracy on the easy synthetic task
+    learned_accuracy: float | None = None  # best held-out accuracy on the easy synthetic task
     learning_problem: str | None = None
+    learning_curve: tuple[float, ...] = ()  # held-out accuracy after each round of training
+    learning_steps: int | None = None  # optimizer steps in one round
+    # Why the model was not graded at the grader's smallest size (64x64): what it said there
+    # (None when it takes 64x64; requested_shapes[0] is the size it was graded at)
+    smaller_size_problem: str | None = None
+    accuracy_threshold: float | None = None  # where the compiled binary accuracy splits the outputs
 
 
 @dataclass(frozen=True)

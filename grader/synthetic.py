@@ -26,26 +26,32 @@ NATURAL_EPOCHS = 20
 LEARNING_EPOCHS = 8
 
 
-def blob_images(count: int, size: int, seed: int = SEED):
+def _height_width(size) -> tuple[int, int]:
+    """An image size given as one side (a square) or as (height, width)."""
+    return (int(size), int(size)) if np.ndim(size) == 0 else (int(size[0]), int(size[1]))
+
+
+def blob_images(count: int, size, seed: int = SEED):
     """An easy task: a bright square somewhere in the image (label 1) or none (label 0).
 
     Any CNN can learn it, with a Flatten head or global pooling alike, since where the
     square lies does not matter. Pixel values are in [0, 1], as the assignment's
-    pipeline produces them.
+    pipeline produces them. `size` is one side, or (height, width).
     """
     rng = np.random.default_rng(seed)
-    images = rng.uniform(0.0, 0.4, size=(count, size, size, 3)).astype("float32")
+    height, width = _height_width(size)
+    images = rng.uniform(0.0, 0.4, size=(count, height, width, 3)).astype("float32")
     labels = np.arange(count) % 2
     rng.shuffle(labels)
-    side = size // 4
+    side = min(height, width) // 4
     for image, label in zip(images, labels):
         if label:
-            top, left = (int(v) for v in rng.integers(0, size - side, size=2))
+            top, left = int(rng.integers(0, height - side)), int(rng.integers(0, width - side))
             image[top:top + side, left:left + side, :] = 1.0
     return images, labels.astype("int64")
 
 
-def contradictory_images(count: int, size: int, seed: int = SEED + 1):
+def contradictory_images(count: int, size, seed: int = SEED + 1):
     """Labels that cannot be learned: the validation set is the training set with every label flipped.
 
     Whatever the model learns on the training set makes its validation loss worse,
@@ -53,7 +59,7 @@ def contradictory_images(count: int, size: int, seed: int = SEED + 1):
     learning rate and stop early.
     """
     rng = np.random.default_rng(seed)
-    images = rng.uniform(0.0, 1.0, size=(count, size, size, 3)).astype("float32")
+    images = rng.uniform(0.0, 1.0, size=(count, *_height_width(size), 3)).astype("float32")
     labels = (np.arange(count) % 2).astype("int64")
     rng.shuffle(labels)
     return images, labels, 1 - labels

@@ -39,9 +39,24 @@ CASES = {
     "correct_onehot_categorical": (set(), None),
     "correct_functional_bn_dropout": (set(), None),
     "correct_subclassed_model": (set(), None),
+    # Models real code builds: each keeps model.learns and every other point (issue 17, items 1 and 2).
+    "correct_five_block_convnet": (set(), "so it was graded and trained on 96x96 images"),
+    "correct_batchnorm_residual": (set(), None),
+    "correct_plain_sgd": (set(), None),
+    "mistake_learning_rate_too_high": ({"model.learns"}, "training up to 192 steps"),
+    # The lesson's other callbacks beside the three cost nothing; one that undoes the LR drops costs the
+    # items that watch the drops happen (issue 17, item 6); one of the three that breaks training costs
+    # its own items, and the runs without it judge the other two.
+    "correct_logging_callbacks": (set(), None),
+    "correct_warmup_keeps_drops": (set(), None),
+    "mistake_scheduler_undoes_drops": ({"behaviour.lr_drops", "behaviour.natural_plateau"},
+                                       "but it is set back up before epoch 7"),
+    "mistake_reduce_lr_breaks_training": (
+        {"reduce_lr.monitor", "reduce_lr.direction"} | LR_RUNS, "because of your ReduceLROnPlateau"),
     "correct_summarize_numpy": (set(), None),
     "mistake_mobilenetv2": ({"model.from_scratch", "model.learns"}, "model.py uses keras.applications"),
-    "mistake_hardcoded_input_size": ({"model.input_shape", "model.learns"}, "the model takes (150, 150, 3)"),
+    # The model is trained at the size it takes (150x150): only the item naming the mistake loses.
+    "mistake_hardcoded_input_size": ({"model.input_shape"}, "the model takes (150, 150, 3)"),
     "mistake_no_normalization": ({"data.value_range"}, "never scaled from 0-255 to 0-1"),
     "mistake_double_normalization": ({"data.value_range"}, "scaled twice"),
     "mistake_wrong_split": ({"data.request"}, "train[:20%]"),
@@ -80,11 +95,10 @@ CASES = {
     "mistake_factor_one": (CALLBACK_ITEMS, "ReduceLROnPlateau does not support a factor >= 1.0"),
     "mistake_two_callbacks": ({"callbacks.types"} | REDUCE_LR | LR_RUNS, "no ReduceLROnPlateau in the list"),
     "mistake_no_accuracy_metric": ({"model.accuracy_metric"}, "Compile the model with metrics=['accuracy']"),
-    # One model mistake: data.labels accepts the 0/1 labels, since the loss does not fit the output.
-    # model.learns is lost too, reaching 0.66 in the grader's 32 steps: a TA would not take it (the
-    # model does learn with more steps); the model.learns issue (step 10) is to judge that.
+    # One model mistake: data.labels accepts the 0/1 labels, since the loss does not fit the output,
+    # and the model does learn the easy task (model.learns trains until it has, or a budget runs out).
     "mistake_softmax_with_binary_crossentropy": (
-        {"model.output_loss", "model.learns"}, "2 output unit(s) with activation 'softmax', loss 'binary_crossentropy'"),
+        {"model.output_loss"}, "2 output unit(s) with activation 'softmax', loss 'binary_crossentropy'"),
     "mistake_wrong_default_filename": ({"checkpoint.default_filename"}, "saves to 'model.keras'"),
     "mistake_reduce_lr_patience_10": (
         {"reduce_lr.patience"} | LR_RUNS,

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from grader.facts import BehaviourFacts, CallbacksFacts, Failure, Timeline
-from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS
-from grader.probes.model import GRADING_INPUT_SHAPE, grading_model, reference_replay_model
+from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS, is_kind
+from grader.probes.model import grading_model, grading_shape, reference_replay_model
 from grader.probes.replay import (
     make_event_recorder,
     make_scripted_metrics,
@@ -49,16 +49,53 @@ def probe_behaviour(submission, scratch: Path) -> BehaviourFacts:
     callbacks, failure = _callbacks_for_run(submission, make_callbacks, scripted_folder)
     if failure:
         return BehaviourFacts(failure=failure)
-    # Both runs train the same model object, restored to its initial state each time
-    # (see grading_model): its train and test steps are traced once.
-    model, label_format, scale, problem = grading_model(submission)
-    scripted = _scripted_run(submission, callbacks, model, label_format, scale, scripted_folder)
+    extras_problem, broken = None, {}
 
-    model, label_format, scale, problem = grading_model(submission)
-    callbacks, failure = _callbacks_for_run(submission, make_callbacks, natural_folder)
-    natural = (_natural_run(submission, callbacks, model, label_format, scale, natural_folder)
-               if not failure else {"natural_failure": failure})
-    return BehaviourFacts(stand_in_model=problem is not None, model_problem=problem, **scripted, **natural)
+    def run(kind, made=None, only_core=False, without=None):
+        # Both runs train the same model object, restored to its initial state each time
+        # (see grading_model): its train and test steps are traced once.
+        model, label_format, scale, problem = grading_model(submission)
+        size = grading_shape(submission)[:2]
+        folder = scripted_folder if kind == "scripted" else natural_folder
+        callbacks, failure = made or _callbacks_for_run(submission, make_callbacks, folder)
+        if failure:
+            return problem, {f"{kind}_failure": failure}
+        if only_core:
+            callbacks = [cb for cb in callbacks if any(is_kind(cb, k) for k in KINDS)]
+        if without:
+            callbacks = [cb for cb in callbacks if not is_kind(cb, without)]
+        runner = _scripted_run if kind == "scripted" else _natural_run
+        return problem, runner(submission, callbacks, model, label_format, scale, size, folder)
+
+    facts = {}
+    for kind in ("scripted", "natural"):
+        problem, facts_of_run = run(kind, made=(callbacks, None) if kind == "scripted" else None)
+        failure = facts_of_run.get(f"{kind}_failure")
+        extras = [cb for cb in callbacks if not any(is_kind(cb, k) for k in KINDS)]
+        if failure and extras and not failure.not_implemented:
+            # Callbacks beyond the three (TensorBoard, CSVLogger, one of the student's own) are free:
+            # when the run fails with them, it runs again with the three alone, and a note says why.
+            problem, retried = run(kind, only_core=True)
+            if not retried.get(f"{kind}_failure"):
+                facts_of_run = retried
+                names = ", ".join(sorted({type(cb).__name__ for cb in extras}))
+                extras_problem = extras_problem or f"{names}: {failure.summary}"
+                failure = None
+        if failure and not failure.not_implemented and failure.kind in ("raised", "exited"):
+            # One of the three breaks the run: find which by leaving each out in turn, so that the
+            # items about the other two are judged on a run without it (one broken part costs its own).
+            for kind_left_out in KINDS:
+                if not any(is_kind(cb, kind_left_out) for cb in callbacks):
+                    continue
+                problem, retried = run(kind, only_core=bool(extras_problem), without=kind_left_out)
+                if not retried.get(f"{kind}_failure"):
+                    facts_of_run = retried
+                    broken = broken or {"broken_callback": kind_left_out, "broken_callback_failure": failure}
+                    break
+        facts.update(facts_of_run)
+    return BehaviourFacts(stand_in_model=problem is not None, model_problem=problem,
+                          image_shape=grading_shape(submission), extras_problem=extras_problem,
+                          **broken, **facts)
 
 
 def expected_behaviour(submission, scratch: Path, reference_callbacks: CallbacksFacts) -> BehaviourFacts:
@@ -97,8 +134,7 @@ def _working_directory(folder: Path):
         os.chdir(previous)
 
 
-def _scripted_run(submission, callbacks, model, label_format, scale, folder: Path) -> dict:
-    size = GRADING_INPUT_SHAPE[0]
+def _scripted_run(submission, callbacks, model, label_format, scale, size, folder: Path) -> dict:
     images, labels = blob_images(TRAIN_IMAGES + VAL_IMAGES, size)
     images = images * scale
     recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
@@ -136,8 +172,8 @@ def _inspect_checkpoint(submission, checkpoint: Path, fingerprints: dict) -> dic
                                              if seen == fingerprint)}
 
 
-def _natural_run(submission, callbacks, model, label_format, scale, folder: Path) -> dict:
-    images, train_labels, val_labels = contradictory_images(TRAIN_IMAGES, GRADING_INPUT_SHAPE[0])
+def _natural_run(submission, callbacks, model, label_format, scale, size, folder: Path) -> dict:
+    images, train_labels, val_labels = contradictory_images(TRAIN_IMAGES, size)
     images = images * scale
     recorder = make_event_recorder(write_checkpoints=True)
     with _working_directory(folder):

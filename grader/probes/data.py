@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.facts import DataFacts, Failure
-from grader.probes.model import first_conv_range, labels_wanted, student_model
+from grader.probes.model import first_conv_range, grading_shape, labels_wanted, student_model
 
 MOCK_EXAMPLES = 60
 # Not the assignment's defaults, so that a pipeline ignoring its arguments shows.
@@ -196,13 +196,15 @@ def _read_datasets(submission, train_ds, val_ds) -> dict:
         facts["model_problem"] = failure.explain().splitlines()[0]
     if not failure:
         facts["label_format"], _ = submission.call(labels_wanted, evaluated)
-    if not failure:
-        model, failure = submission.call(submission.function("model", "build_model"),
-                                         input_shape=(*PROBE_IMAGE_SIZE, 3))
     if failure:
         facts["first_conv_problem"] = failure.explain()
-    else:
-        seen, failure = submission.call(first_conv_range, model, images_np)
+    else:  # the model as graded, at a size it takes: the pipeline's images resized to it
+        shape = grading_shape(submission)
+        if tuple(images_np.shape[1:3]) != tuple(shape[:2]):
+            import tensorflow as tf
+
+            images_np = tf.image.resize(images_np, shape[:2]).numpy()
+        seen, failure = submission.call(first_conv_range, evaluated, images_np)
         if failure:
             facts["first_conv_problem"] = failure.summary
         elif seen is None:

@@ -16,18 +16,39 @@ from grader.synthetic import LEARNING_EPOCHS, blob_images, labels_as
 
 # Small enough to train in a blink, large enough for a classic four-block valid-padding CNN.
 GRADING_INPUT_SHAPE = (64, 64, 3)
-# A second, non-square size: a model that ignores input_shape cannot match both.
-OTHER_INPUT_SHAPE = (80, 96, 3)
+# The sizes a model is graded at, smallest first: one that cannot take 64x64 (five valid-padding
+# blocks need at least 78 pixels, say) is graded at the next it takes, up to the assignment's own
+# 150x150; after those, at the size build_model() declares with no argument.
+GRADING_SIZES = ((64, 64, 3), (96, 96, 3), (128, 128, 3), (150, 150, 3))
+# model.learns: rounds of LEARNING_EPOCHS epochs (32 optimizer steps each) until the held-out
+# accuracy reaches LEARNED, at most LEARNING_ROUNDS of them: plain SGD, say, needs more steps than
+# Adam to learn the task, and only a model that does not learn pays for the whole budget.
+LEARNING_ROUNDS = 6
+LEARNED = 0.9
 
 
-def evaluate_once(model, input_shape) -> tuple[tuple[str, ...], str]:
-    """(names fit logs for training and validation, label format the loss takes)."""
+def evaluate_once(model, input_shape) -> tuple[tuple[str, ...], str, float | None]:
+    """(names fit logs for training and validation, label format the loss takes, the threshold of
+    the accuracy metric Keras built, when it has one)."""
     images = np.linspace(0.0, 1.0, 2 * int(np.prod(input_shape)), dtype="float32")
     images = images.reshape((2, *input_shape))
     label_format = label_format_for(model)
     logged = model.evaluate(images, labels_as([0, 1], label_format), verbose=0, return_dict=True)
     names = tuple(sorted(logged))
-    return tuple(sorted(names + tuple(f"val_{name}" for name in names))), label_format
+    return (tuple(sorted(names + tuple(f"val_{name}" for name in names))), label_format,
+            _accuracy_threshold(model))
+
+
+def _accuracy_threshold(model) -> float | None:
+    """The threshold of the compiled binary accuracy metric (0.5 for metrics=["accuracy"]), if any."""
+    metrics = list(model.metrics)
+    while metrics:
+        metric = metrics.pop(0)
+        if type(metric).__name__ == "CompileMetrics":
+            metrics.extend(getattr(metric, "metrics", []))
+        elif "acc" in getattr(metric, "name", "") and isinstance(getattr(metric, "threshold", None), float):
+            return metric.threshold
+    return None
 
 
 def label_format_for(model) -> str:
@@ -56,12 +77,55 @@ def labels_wanted(model) -> str | None:
             ("binary_crossentropy", 1): "binary"}.get((loss, units))
 
 
-def student_model(submission, input_shape=GRADING_INPUT_SHAPE):
+def other_shape(shape) -> tuple[int, int, int]:
+    """A second, non-square size asked for beside the grading size ((80, 96, 3) beside 64x64): a
+    model that ignores input_shape cannot match both."""
+    return (shape[0] + 16, shape[1] + 32, shape[2])
+
+
+def grading_shape(submission) -> tuple[int, int, int]:
+    """The size the student's model is graded and trained at (see GRADING_SIZES)."""
+    student_model(submission)
+    return submission.memo["grading_shape"]
+
+
+def student_model(submission, input_shape=None):
     """(model, logged names, label format, failure): the student's compiled model, evaluated once.
 
-    What the evaluation teaches (logged names, label format) is kept in the submission's
-    memo: later calls build a fresh model and skip the evaluation.
+    Without `input_shape`, at the smallest of GRADING_SIZES the model takes (or the size
+    build_model() declares by default); `grading_shape` then says which. A failure is the
+    one at 64x64 when no size works. What the evaluation teaches (logged names, label format)
+    is kept in the submission's memo: later calls build a fresh model and skip the evaluation.
     """
+    if input_shape is not None:
+        return _student_model_at(submission, tuple(input_shape))
+    if "grading_shape" in submission.memo:
+        return _student_model_at(submission, submission.memo["grading_shape"])
+    first = None
+    shapes = list(GRADING_SIZES)
+    for shape in shapes:
+        result = _student_model_at(submission, shape)
+        if result[3] is None:
+            submission.memo["grading_shape"] = shape
+            if first is not None:
+                submission.memo["smaller_size_problem"] = problem
+            return result
+        if first is None:
+            first = result
+            if result[3].kind != "raised":  # no other size would import, implement or return a model
+                break
+            build_model = submission.function("model", "build_model")
+            declared = _declared_shape(submission.call(build_model, input_shape=shape)[0])
+            problem = (f"asked for {shape}, it takes {declared}" if declared and declared != shape
+                       else result[3].summary)
+            own = _declared_shape(submission.call(build_model)[0])
+            if own and None not in own and own not in shapes:
+                shapes.append(own)
+    submission.memo["grading_shape"] = GRADING_INPUT_SHAPE
+    return first
+
+
+def _student_model_at(submission, input_shape):
     build_model = submission.function("model", "build_model")
     if isinstance(build_model, Failure):
         return None, None, None, build_model
@@ -84,7 +148,7 @@ def student_model(submission, input_shape=GRADING_INPUT_SHAPE):
     result, failure = submission.memo[key]
     if failure:
         return None, None, None, failure
-    logs, label_format = result
+    logs, label_format, _threshold = result
     return model, logs, label_format, None
 
 
@@ -239,15 +303,15 @@ def probe_model(submission, scratch) -> ModelFacts:
     build_model = submission.function("model", "build_model")
     if isinstance(build_model, Failure):
         return ModelFacts(failure=build_model)
+    # A model that cannot take 64x64, or ignores input_shape, is inspected at a size it takes
+    # (see student_model), so that one mistake costs one item, not the area.
     model, logged, label_format, failure = student_model(submission)
     if failure:
-        # A model that ignores input_shape fails at the grading size but may still work at
-        # its own: inspect it there, so that one mistake costs one item, not the area.
-        model, logged, failure = _at_its_own_size(submission, build_model, failure)
-        if failure:
-            return ModelFacts(failure=failure)
+        return ModelFacts(failure=failure)
+    shape = grading_shape(submission)
+    requested = (shape, other_shape(shape))
     declared, problems = [], []
-    for shape in (GRADING_INPUT_SHAPE, OTHER_INPUT_SHAPE):
+    for shape in requested:
         built, problem = _built_at(submission, build_model, shape)
         declared.append(_declared_shape(built))
         problems.append(problem)
@@ -260,14 +324,14 @@ def probe_model(submission, scratch) -> ModelFacts:
     loss, from_logits = _loss(model.loss)
     units, activation = _output(model)
     if units is None:  # a subclassed model has no symbolic outputs: ask it
-        outputs, failure = submission.call(model, np.zeros((1, *GRADING_INPUT_SHAPE), dtype="float32"))
+        outputs, failure = submission.call(model, np.zeros((1, *requested[0]), dtype="float32"))
         units = int(np.asarray(outputs).shape[-1]) if not failure else None
-    learned, learning_problem = _learned_accuracy(submission, activation, units)
+    learning = _learning(submission, activation)
     return ModelFacts(
         layer_counts=counts,
         nested_models=tuple(layer.name for layer in layers if isinstance(layer, keras.Model)),
         source_uses_applications=_mentions_applications(submission),
-        requested_shapes=(GRADING_INPUT_SHAPE, OTHER_INPUT_SHAPE),
+        requested_shapes=requested,
         declared_shapes=tuple(declared),
         input_problems=tuple(problems),
         output_units=units,
@@ -277,21 +341,10 @@ def probe_model(submission, scratch) -> ModelFacts:
         logged=logged,
         params=int(model.count_params()),
         input_scale=input_scale(model),
-        learned_accuracy=learned,
-        learning_problem=learning_problem,
+        smaller_size_problem=submission.memo.get("smaller_size_problem"),
+        accuracy_threshold=submission.memo[("evaluated", requested[0])][0][2],
+        **learning,
     )
-
-
-def _at_its_own_size(submission, build_model, failure):
-    """(model, logged, failure): build_model() with its default input shape, evaluated once."""
-    model, default_failure = submission.call(build_model)
-    shape = _declared_shape(model)
-    if default_failure or shape is None or None in shape or tuple(shape) == GRADING_INPUT_SHAPE:
-        return None, None, failure
-    result, default_failure = submission.call(evaluate_once, model, shape)
-    if default_failure:
-        return None, None, failure
-    return model, result[0], None
 
 
 def _built_at(submission, build_model, shape):
@@ -363,25 +416,62 @@ def _output(model) -> tuple[int | None, str | None]:
     return units, name
 
 
-def _learned_accuracy(submission, activation, units):
-    """(validation accuracy, problem) after a few epochs on the easy synthetic task."""
+def _learning(submission, activation) -> dict:
+    """ModelFacts' learning fields: rounds of training on the easy task until the model has learned it.
+
+    Each round trains LEARNING_EPOCHS epochs of 4 steps, then classifies 32 held-out images
+    in inference mode, as Keras's own evaluate would. BatchNormalization's moving averages
+    lag far behind the weights after a few dozen steps (momentum 0.99), so a model with it
+    would be judged on statistics of its first steps: before classifying, they are set to
+    the statistics of the training images (one forward pass with momentum 0, as "precise
+    BatchNorm" does), which is what many more steps would converge to.
+    """
     model, label_format, scale, problem = grading_model(submission)
     if problem:
-        return None, problem
-    images, labels = blob_images(96, GRADING_INPUT_SHAPE[0])
+        return {"learning_problem": problem}
+    images, labels = blob_images(96, grading_shape(submission)[:2])
     images = images * scale
-    _, failure = submission.call(
-        model.fit, images[:64], labels_as(labels[:64], label_format), epochs=LEARNING_EPOCHS,
-        batch_size=16, shuffle=False, verbose=0,
-    )
-    if failure:
-        return None, failure.summary
-    outputs, failure = submission.call(model, images[64:], training=False)
-    if failure:
-        return None, failure.summary
-    outputs = np.asarray(outputs).reshape((len(outputs), -1))
+    curve = []
+    for _ in range(LEARNING_ROUNDS):
+        _, failure = submission.call(
+            model.fit, images[:64], labels_as(labels[:64], label_format), epochs=LEARNING_EPOCHS,
+            batch_size=16, shuffle=False, verbose=0,
+        )
+        if not failure:
+            accuracy, failure = submission.call(_held_out_accuracy, model, images, labels, activation)
+        if failure:
+            return {"learning_problem": failure.summary, "learning_curve": tuple(curve)}
+        curve.append(accuracy)
+        if accuracy >= LEARNED:
+            break
+    return {"learned_accuracy": max(curve), "learning_curve": tuple(curve),
+            "learning_steps": LEARNING_EPOCHS * 64 // 16}
+
+
+def _held_out_accuracy(model, images, labels, activation) -> float:
+    """Accuracy on images[64:] in inference mode, BatchNormalization statistics from images[:64]."""
+    import keras
+
+    norms = [layer for layer in model._flatten_layers(include_self=False)
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    if norms:
+        saved = [(layer.moving_mean.numpy(), layer.moving_variance.numpy()) for layer in norms]
+        momenta = [layer.momentum for layer in norms]
+        for layer in norms:
+            layer.momentum = 0.0
+        try:
+            model(images[:64], training=True)
+        finally:
+            for layer, momentum in zip(norms, momenta):
+                layer.momentum = momentum
+    outputs = np.asarray(model(images[64:], training=False))
+    if norms:  # the next round trains on from the statistics training left
+        for layer, (mean, variance) in zip(norms, saved):
+            layer.moving_mean.assign(mean)
+            layer.moving_variance.assign(variance)
+    outputs = outputs.reshape((len(outputs), -1))
     if outputs.shape[1] >= 2:
         predicted = outputs.argmax(axis=1)
     else:
         predicted = (outputs[:, 0] > (0.5 if activation == "sigmoid" else 0.0)).astype("int64")
-    return round(float((predicted == labels[64:]).mean()), 4), None
+    return round(float((predicted == labels[64:]).mean()), 4)

@@ -12,6 +12,7 @@ import importlib.machinery
 import importlib.util
 import itertools
 import os
+import re
 import sys
 import traceback
 import types
@@ -265,8 +266,14 @@ def _relative(filename: str, root: Path) -> str:
         return Path(filename).name
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _one_line(error: BaseException) -> str:
-    text = traceback.format_exception_only(type(error), error)[-1].strip()
+    """The exception as one line of plain text: Keras's messages span lines, carry terminal colour
+    codes and end in a list of the arguments a layer received, none of which helps in a table."""
+    text = _ANSI.sub("", "".join(traceback.format_exception_only(type(error), error)))
+    text = " ".join(text.split("Arguments received by", 1)[0].split())
     if isinstance(error, SyntaxError):
         text = f"SyntaxError: {error.msg} ({Path(error.filename or '?').name}, line {error.lineno})"
     return text if len(text) <= 400 else text[:397] + "..."

@@ -32,11 +32,24 @@ def _compared(until: int) -> str:
     return f"(comparing epochs 1 to {until}, the epochs both runs reached)"
 
 
-def _scripted(student: BehaviourFacts, expected: str):
+def _broken(student: BehaviourFacts, expected: str, *kinds: str):
+    """The judgement for items about a callback whose presence made training fail (None when none did)."""
+    kind = student.broken_callback
+    if kind in kinds:
+        return could_not_run(student.broken_callback_failure, expected,
+                             hint=f"Training stopped with this error because of your {kind} (without it, "
+                                  "training ran): check its settings.")
+    return None
+
+
+def _scripted(student: BehaviourFacts, expected: str, *kinds: str):
     """(the student's scripted timeline, None), or (None, the judgement, saying `expected`) when that run
-    did not happen."""
+    did not happen, or a callback of one of these kinds broke it."""
     if student.failure:
         return None, could_not_run(student.failure, expected)
+    broken = _broken(student, expected, *kinds)
+    if broken:
+        return None, broken
     if student.scripted_failure:
         return None, could_not_run(student.scripted_failure, expected,
                                    hint="Training with your callbacks stopped with this error; "
@@ -50,7 +63,7 @@ def _same_events(student: BehaviourFacts, reference: BehaviourFacts, kind: str, 
                  found_words: str, never: str) -> Judgement:
     """One callback's events in the scripted run against the reference's, over the epochs both reached."""
     expected_run = reference.scripted
-    mine, problem = _scripted(student, expected_words.format(epochs_text(expected_run.events_of(kind)), ""))
+    mine, problem = _scripted(student, expected_words.format(epochs_text(expected_run.events_of(kind)), ""), kind)
     if problem:
         return problem
     until = min(mine.last_epoch, expected_run.last_epoch)
@@ -64,10 +77,25 @@ def _same_events(student: BehaviourFacts, reference: BehaviourFacts, kind: str, 
     )
 
 
+UNDONE_HINT = ("A callback in your list sets the learning rate back up after ReduceLROnPlateau lowered it: a "
+               "LearningRateScheduler's schedule must return the rate it is given (lr) once its own changes "
+               "are done, not a rate computed from the epoch alone.")
+
+
+def _undone_words(epochs) -> str:
+    return f"but it is set back up before {epochs_text(epochs)}, so the lower rate never holds"
+
+
 @verdict("behaviour.lr_drops")
 def verdict_lr_drops(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
-    return _same_events(student, reference, "ReduceLROnPlateau", "the learning rate drops after {}{}",
-                        "it drops after {}", "it never drops")
+    judgement = _same_events(student, reference, "ReduceLROnPlateau", "the learning rate drops after {}{}",
+                             "it drops after {}", "it never drops")
+    undone = student.scripted.lr_undone() if student.scripted and not student.scripted_failure else ()
+    if judgement.passed and undone:
+        return Judgement(False, judgement.expected + ", and stays lowered",
+                         f"{judgement.found or 'it drops then'}, {_undone_words(undone)}",
+                         hint=UNDONE_HINT, detail=judgement.detail)
+    return judgement
 
 
 @verdict("behaviour.checkpoint_saves")
@@ -79,7 +107,7 @@ def verdict_checkpoint_saves(student: BehaviourFacts, reference: BehaviourFacts)
 
 @verdict("behaviour.checkpoint_file")
 def verdict_checkpoint_file(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
-    mine, problem = _scripted(student, "the checkpoint file holds the best epoch's model")
+    mine, problem = _scripted(student, "the checkpoint file holds the best epoch's model", "ModelCheckpoint")
     expected_run = reference.scripted
     if problem:
         return problem
@@ -107,7 +135,7 @@ def verdict_checkpoint_file(student: BehaviourFacts, reference: BehaviourFacts) 
 def verdict_stop_epoch(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     expected_run = reference.scripted
     expected = f"training {stop_text(expected_run)}"
-    mine, problem = _scripted(student, expected)
+    mine, problem = _scripted(student, expected, "EarlyStopping")
     if problem:
         return problem
     same = (mine.last_epoch, mine.stopped_early) == (expected_run.last_epoch, expected_run.stopped_early)
@@ -122,21 +150,27 @@ def verdict_natural_plateau(student: BehaviourFacts, reference: BehaviourFacts) 
                 "(within the epoch budget)")
     if student.failure:
         return could_not_run(student.failure)
+    broken = _broken(student, expected, "ReduceLROnPlateau", "EarlyStopping")
+    if broken:
+        return broken
     if student.natural_failure:
         return could_not_run(student.natural_failure, expected)
     run = student.natural
-    lowered, stopped = bool(run.lr_drops()), run.stopped_early
-    if lowered and stopped:
+    lowered, stopped, undone = bool(run.lr_drops()), run.stopped_early, run.lr_undone()
+    if lowered and stopped and not undone:
         return Judgement(True, expected)
     what = []
     if not lowered:
         what.append("the learning rate never dropped")
+    elif undone:
+        what.append(f"the learning rate dropped after {epochs_text(run.lr_drops())}, {_undone_words(undone)}")
     if not stopped:
         what.append(f"training ran all {run.epochs_requested} epochs")
     else:
         what.append(f"training stopped after epoch {run.last_epoch}")
     losses = ", ".join(f"{e.val_loss:.3f}" for e in run.epochs if e.val_loss is not None)
-    return Judgement(False, expected, "; ".join(what), detail=f"    val_loss per epoch: {losses}")
+    return Judgement(False, expected, "; ".join(what), detail=f"    val_loss per epoch: {losses}",
+                     hint=UNDONE_HINT if undone else None)
 
 
 @advisory("behaviour")
@@ -145,4 +179,13 @@ def behaviour_notes(student: BehaviourFacts, reference: BehaviourFacts) -> list[
         problem = student.model_problem.rstrip('.')
         return [f"The training runs could not use your build_model ({problem}), so they trained a "
                 "small model of the grader's instead: your callbacks are graded all the same."]
-    return []
+    notes = []
+    if student.extras_problem:
+        notes.append(f"Training stopped with an error in a callback beyond the three ({student.extras_problem}), "
+                     "so the runs were graded with your ModelCheckpoint, EarlyStopping and ReduceLROnPlateau "
+                     "alone. Check that callback before you train for real.")
+    shape = student.image_shape
+    if shape and tuple(shape[:2]) != (64, 64):
+        notes.append(f"The training runs used {shape[0]}x{shape[1]} images, the smallest size your model takes "
+                     "(the grader's smallest is 64x64).")
+    return notes

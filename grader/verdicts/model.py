@@ -109,8 +109,12 @@ def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
         return could_not_run(student.failure, expected)
     if student.learned_accuracy is None:
         return Judgement(False, expected, f"the model could not be trained: {student.learning_problem}")
-    return Judgement(student.learned_accuracy >= target, expected,
-                     f"validation accuracy {student.learned_accuracy:.2f}",
+    found = f"validation accuracy {student.learned_accuracy:.2f}"
+    if len(student.learning_curve) > 1:
+        steps = student.learning_steps or 0
+        found += (f" at best, training up to {steps * len(student.learning_curve)} steps (after every "
+                  f"{steps}: " + ", ".join(f"{a:.2f}" for a in student.learning_curve) + ")")
+    return Judgement(student.learned_accuracy >= target, expected, found,
                      hint="Check the learning rate, the output activation and loss, and that the network "
                           "is not so deep or narrow that nothing gets through.")
 
@@ -120,7 +124,18 @@ def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
     if student.failure:
         return []
     notes = []
-    if student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1:
+    shape = tuple(student.requested_shapes[0]) if student.requested_shapes else None
+    if student.smaller_size_problem and shape:
+        if student.smaller_size_problem.startswith("asked for"):  # it ignores input_shape: model.input_shape
+            notes.append(f"Your model was trained on {shape[0]}x{shape[1]} images, the size it takes whatever "
+                         "input_shape it is given.")
+        else:
+            notes.append(f"Your model cannot take the grader's smallest images, 64x64 "
+                         f"({student.smaller_size_problem}), so it was graded and trained on {shape[0]}x{shape[1]} "
+                         "images, the smallest size it takes. That costs nothing: the assignment's images are "
+                         "150x150.")
+    if (student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1
+            and student.accuracy_threshold != 0.0):
         notes.append("Your model outputs logits; metrics=['accuracy'] thresholds them at 0.5, not at 0. "
                      "Use keras.metrics.BinaryAccuracy(name='accuracy', threshold=0.0).")
     return notes
