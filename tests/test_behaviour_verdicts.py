@@ -10,9 +10,11 @@ from grader.grading import judge
 RUBRIC = load_rubric()
 
 
-def timeline(stop: int, drops=(), saves=(), requested: int = 20) -> Timeline:
+def timeline(stop: int, drops=(), saves=(), requested: int = 20, starts=None) -> Timeline:
+    """`starts`: epoch -> the rate that epoch starts at (a scheduler's), instead of the last one's."""
     lr, epochs = 1e-3, []
     for epoch in range(1, stop + 1):
+        lr = (starts or {}).get(epoch, lr)
         after = lr / 2 if epoch in drops else lr
         epochs.append(EpochRecord(epoch, 0.5, 0.5, lr, after, epoch in saves))
         lr = after
@@ -54,7 +56,39 @@ CASES = [
      {"behaviour.lr_drops", "behaviour.checkpoint_saves", "behaviour.checkpoint_file", "behaviour.stop_epoch"}),
     ("nothing ran", BehaviourFacts(failure=Failure("not_implemented", "", where="make_callbacks()")),
      {item.id for item in RUBRIC.in_area("behaviour")}),
+    # A scheduler that sets the rate back up after a drop: the drops happen but never hold.
+    ("drops undone", replace(GOOD, scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8),
+                                                     starts={7: 1e-3, 11: 1e-3}),
+                             natural=timeline(6, drops=(4,), starts={5: 1e-3})),
+     {"behaviour.lr_drops", "behaviour.natural_plateau"}),
+    # A warm-up raises the rate before any drop: nothing is undone.
+    ("warm-up before the first drop", replace(GOOD, scripted=timeline(
+        12, drops=(6, 10), saves=(1, 2, 4, 6, 8), starts={1: 1e-4, 2: 5e-4, 3: 1e-3})), set()),
+    # One of the three broke training; the runs without it judge the other two.
+    ("ReduceLROnPlateau broke the runs", replace(GOOD, scripted=timeline(12, saves=(1, 2, 4, 6, 8)),
+                                                 natural=timeline(6), broken_callback="ReduceLROnPlateau",
+                                                 broken_callback_failure=Failure("raised", "ValueError: mode")),
+     {"behaviour.lr_drops", "behaviour.natural_plateau"}),
+    ("ModelCheckpoint broke the runs", replace(GOOD, scripted=timeline(12, drops=(6, 10)), checkpoint_exists=False,
+                                               broken_callback="ModelCheckpoint",
+                                               broken_callback_failure=Failure("raised", "OSError: x")),
+     {"behaviour.checkpoint_saves", "behaviour.checkpoint_file"}),
 ]
+
+
+def test_undone_drops_say_when_the_rate_went_back_up():
+    student = replace(GOOD, scripted=timeline(12, drops=(6, 10), saves=(1, 2, 4, 6, 8), starts={7: 1e-3}))
+    item = next(r for r in judge(RUBRIC, {"behaviour": student}, reference=lambda key: EXPECTED).items
+                if r.id == "behaviour.lr_drops")
+    assert "set back up before epoch 7" in item.found and "LearningRateScheduler" in item.hint
+
+
+def test_a_broken_callback_is_named_in_its_items_hint():
+    student = replace(GOOD, broken_callback="ReduceLROnPlateau",
+                      broken_callback_failure=Failure("raised", "ValueError: cannot tell the mode", where="fit"))
+    item = next(r for r in judge(RUBRIC, {"behaviour": student}, reference=lambda key: EXPECTED).items
+                if r.id == "behaviour.lr_drops")
+    assert "cannot tell the mode" in item.found and "because of your ReduceLROnPlateau" in item.hint
 
 
 @pytest.mark.parametrize("name, student, must_lose", CASES, ids=[c[0] for c in CASES])

@@ -197,3 +197,22 @@ def test_guarded_calls_turn_exits_and_replaced_builtins_into_failures(tmp_path):
     assert made_up.kind == "raised" and "ProbeTimeout" in made_up.summary
     assert (builtins.isinstance, keras.callbacks.EarlyStopping, keras.Model.fit, os._exit,
             keras.callbacks.ReduceLROnPlateau.on_epoch_end.__code__) == genuine
+
+
+def test_a_keras_error_reads_as_one_line_of_plain_text(tmp_path):
+    write(tmp_path, model="""
+        import keras
+
+        def build_model(input_shape=(150, 150, 3)):
+            inputs = keras.Input(shape=(64, 64, 3))
+            x = inputs
+            for filters in (32, 64, 128, 256):
+                x = keras.layers.Conv2D(filters, 3)(x)
+                x = keras.layers.MaxPooling2D()(x)
+            return keras.layers.Conv2D(8, 3)(x)
+    """)
+    submission = Submission(tmp_path)
+    _, failure = submission.call(submission.function("model", "build_model"))
+    assert failure.kind == "raised" and failure.summary.startswith("ValueError: Computed output size")
+    assert "\n" not in failure.summary and "\x1b[" not in failure.summary
+    assert "Arguments received" not in failure.summary

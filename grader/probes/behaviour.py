@@ -72,7 +72,7 @@ def probe_behaviour(submission, scratch: Path) -> BehaviourFacts:
         problem, facts_of_run = run(kind, made=(callbacks, None) if kind == "scripted" else None)
         failure = facts_of_run.get(f"{kind}_failure")
         extras = [cb for cb in callbacks if not any(is_kind(cb, k) for k in KINDS)]
-        if failure and extras and not failure.not_implemented:
+        if failure and extras and len(extras) < len(callbacks) and not failure.not_implemented:
             # Callbacks beyond the three (TensorBoard, CSVLogger, one of the student's own) are free:
             # when the run fails with them, it runs again with the three alone, and a note says why.
             problem, retried = run(kind, only_core=True)
