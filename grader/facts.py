@@ -289,8 +289,14 @@ class DataFacts:
     label_format: str | None = None
     model_problem: str | None = None  # why the student's model could not be built or used, in one line
     pairs: bool | None = None  # the training batches are (images, labels) pairs, not feature dicts
-    source_order: tuple[int, ...] = ()  # the training slice's examples in the order tfds hands them over
-    train_orders: tuple[tuple[int, ...], ...] = ()  # order in two passes over the training set
+    # the examples (their index in the 'train' split) the first batches of two passes over the training
+    # set yield, in that order (None: an image that holds no index); source_order: the first pass's, sorted
+    source_order: tuple[int, ...] = ()
+    train_orders: tuple[tuple[int | None, ...], ...] = ()
+    val_orders: tuple[tuple[int | None, ...], ...] = ()  # the same for the validation set
+    # how many examples each set holds, to a batch (None: endless, or too slow to count)
+    train_size: int | None = None
+    val_size: int | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ FORMS = {
     assert (n, info.features["label"].names, info.features["label"].num_classes) == (23262, ["cat", "dog"], 2)
     cut = int(0.8 * n)
     train_raw = tfds.load("cats_vs_dogs", split=f"train[:{cut}]", as_supervised=True)
-    val_raw = tfds.load("cats_vs_dogs", split=f"train[{cut}:]", as_supervised=True)''', False),
+    val_raw = tfds.load("cats_vs_dogs", split=f"train[{cut}:]", as_supervised=True)''', True),
     "builder info, counts by hand": ('''info = tfds.builder("cats_vs_dogs").info
     cut = int(0.8 * info.splits["train"].num_examples)
     train_raw = tfds.load("cats_vs_dogs", split=f"train[:{cut}]", as_supervised=True)
@@ -51,6 +51,17 @@ FORMS = {
     val_raw = builder.as_dataset("train[80%:]", as_supervised=True)''', True),
     "feature dicts mapped to pairs": ('''train_raw, val_raw = (ds.map(lambda x: (x["image"], x["label"])) for ds in
         tfds.load("cats_vs_dogs", split=["train[:80%]", "train[80%:]"]))''', True),
+    "whole split, take/skip": ('''whole, info = tfds.load("cats_vs_dogs", split="train", as_supervised=True,
+                             with_info=True)
+    cut = int(0.8 * info.splits["train"].num_examples)
+    train_raw, val_raw = whole.take(cut), whole.skip(cut)''', True),
+    "swapped": ('val_raw, train_raw = tfds.load("cats_vs_dogs", split=["train[:80%]", "train[80%:]"], '
+                'as_supervised=True)', False),
+    # a disjoint 80/20 split, but not the first 80 % and the last 20 % that the assignment asks for
+    "whole split, shard": ('''whole = tfds.load("cats_vs_dogs", split="train", as_supervised=True)
+    val_raw = whole.shard(5, 4)
+    train_raw = whole.shard(5, 0).concatenate(whole.shard(5, 1)).concatenate(whole.shard(5, 2)).concatenate(
+        whole.shard(5, 3))''', False),
     "overlapping": ('train_raw, val_raw = tfds.load("cats_vs_dogs", split=["train[:90%]", "train[80%:]"], '
                     'as_supervised=True)', False),
     "20 percent for training": ('train_raw, val_raw = tfds.load("cats_vs_dogs", split=["train[:20%]", '
@@ -91,7 +102,8 @@ def test_a_request_is_judged_by_the_examples_it_selects(name, tmp_path, referenc
     facts = probe(tmp_path, load)
     assert facts.failure is None, facts.failure
     if name == "with_info, counts by hand, two calls":
-        # three requests: the one made for its info is a dataset of its own, and not the assignment's two
+        # three requests: the one made for its info is a dataset the code never returns, so it does not
+        # count: the datasets returned hold the right examples
         assert len(facts.requests) == 3
     assert lost(facts, reference_facts) == (set() if passes else {"data.request"}), facts.requests
     # the other items do not care how the slices were asked for
@@ -101,9 +113,9 @@ def test_a_request_is_judged_by_the_examples_it_selects(name, tmp_path, referenc
 def test_the_mock_has_the_real_metadata_and_slices_select_their_share(tmp_path):
     import tensorflow_datasets as tfds
 
-    from grader.probes.data import MOCK_EXAMPLES, write_metadata
+    from grader.probes.data import write_metadata
 
-    with tfds.testing.mock_data(num_examples=MOCK_EXAMPLES, data_dir=str(write_metadata(tmp_path))):
+    with tfds.testing.mock_data(data_dir=str(write_metadata(tmp_path))):
         builder = tfds.builder("cats_vs_dogs")
         info = builder.info
         assert {name: split.num_examples for name, split in info.splits.items()} == REAL_DATASET["splits"]
@@ -120,12 +132,36 @@ def test_a_split_cats_vs_dogs_does_not_have_raises_as_it_does_for_real(tmp_path)
     assert facts.requests[0]["selects"][1].startswith("Unknown split 'test'")
 
 
-def test_slices_select_the_mock_examples_that_stand_for_them(tmp_path):
-    from grader.probes.data import _order
+def test_slices_select_their_own_examples_and_the_probe_reads_the_first_batches(tmp_path):
+    from grader.probes.data import READ_BATCHES
     facts = probe(tmp_path, REFERENCE_LOAD)
-    # 48 of 60 mock examples stand for train[:80%]: the training set shuffles those, and only those
-    assert sorted(facts.train_orders[0]) == list(range(48)) == list(facts.source_order)
-    assert _order  # the validation slice holds the other 12 (see test_fixtures: no example is in both)
+    read = READ_BATCHES * 6
+    # train[:80%] is examples 0-18,609: the training set's first batches, shuffled, come from there
+    assert all(len(order) == read and all(0 <= i < 18610 for i in order) for order in facts.train_orders)
+    assert facts.train_orders[0] != facts.train_orders[1]
+    # train[80%:] is examples 18,610-23,261, in file order on every pass
+    assert facts.val_orders == (tuple(range(18610, 18610 + read)),) * 2
+    assert (facts.train_size, facts.val_size) == (3102 * 6, 776 * 6)  # to a batch
+
+
+@pytest.mark.parametrize("method", ["bilinear", "bicubic", "area", "nearest"])
+def test_the_index_survives_resizing_normalization_and_flips(method):
+    import numpy as np
+    import tensorflow as tf
+
+    from grader.probes.data import _example_index, mock_dataset
+
+    examples = list(mock_dataset([("train", 23200, 23262)]).concatenate(mock_dataset([("train", 0, 3)])))
+    assert {tuple(e["image"].shape) for e in examples} == {(16, 12, 3), (20, 17, 3), (24, 9, 3)}
+    for example in examples:
+        image, wanted = tf.cast(example["image"], tf.float32), int(example["image/filename"].numpy()[:-4])
+        assert int(example["label"]) == wanted % 2
+        for size in ((64, 72), (150, 150), (24, 30)):  # sizes a pipeline resizes to (upward, here)
+            resized = tf.image.resize(image, size, method=method)
+            for scaled in (resized, resized / 255.0, resized / 127.5 - 1, tf.image.per_image_standardization(resized),
+                           tf.image.flip_left_right(resized / 255.0), tf.image.flip_up_down(resized)):
+                assert _example_index(scaled.numpy()) == wanted, (method, size)
+    assert _example_index(np.zeros((64, 72, 3))) is None and _example_index(np.full((64, 72, 3), 0.5)) is None
 
 
 DATA = DataFacts(

@@ -137,6 +137,13 @@ CASES = {
     "correct_data_builder_as_dataset": (set(), None),
     "correct_data_feature_dicts": (set(), None),
     "mistake_data_overlapping_slices": ({"data.request"}, "2,326 examples are in two slices"),
+    # Judged by what the datasets hold (the mock's 'train' split has its 23,262 examples): the whole split
+    # cut by hand passes; the right slices in the wrong order, or a cut after a shuffle that reshuffles
+    # every pass, do not. The shuffle before the cut still shuffles the training set, on every pass.
+    "correct_data_take_skip": (set(), None),
+    "correct_data_take_skip_hardcoded": (set(), None),
+    "mistake_data_swapped_slices": ({"data.request"}, "training and validation are swapped"),
+    "mistake_data_shuffle_before_split": ({"data.request"}, "a different set of examples on each pass"),
     # cats_vs_dogs has no 'test' split: tfds raises, as it does on the real dataset, and nothing is read
     "mistake_data_test_split": ({item.id for item in RUBRIC.in_area("data")}, "Unknown split 'test'"),
     # only the model's items: with no model to check, the data items take a 0-255 pipeline and 0/1 labels

@@ -1,18 +1,19 @@
 """Probe load_datasets offline, under tfds.testing.mock_data, with images the grader can trace.
 
-The mock images are piecewise constant: the top half white, the bottom half a grey
-level that encodes the example's index. The ratio of the two survives resizing and
-any normalization, so the probe can tell in which order examples come out of the
-student's pipeline (is the training set shuffled?) and what range their pixels have.
+To the code that reads it, the mock is the real cats_vs_dogs: its metadata (one split,
+'train', of 23,262 examples; see grader/cats_vs_dogs.json) is written where the mock looks
+for it, so `info.splits['train'].num_examples` and `with_info=True` work as on the real
+dataset, and a split it does not have ('test') raises as it does there. Its 'train' split
+really holds 23,262 examples, in file order, made as they are read: tiny images of a few
+sizes (the student's resize does the work) whose grey bands encode the example's index, in
+a way that survives resizing and any normalization (see `_mock_images`). So a slice
+selects exactly its examples, and so do take/skip, shard or a filter on the whole split.
 
-To the code that reads it, the mock looks like the real cats_vs_dogs: its metadata
-(one split, 'train', of 23,262 examples; see grader/cats_vs_dogs.json) is written where
-the mock looks for it, so `info.splits['train'].num_examples`, `with_info=True` and
-slices by example count work as on the real dataset, and a split it does not have
-('test') raises as it does there. A slice selects the mock examples that stand for
-its part of the real split: each of the MOCK_EXAMPLES stands for 1/MOCK_EXAMPLES of it.
-Every request reaches `DatasetBuilder.as_dataset`, whether it came through `tfds.load`
-or a builder of the student's own, and is recorded there, with the examples it selects.
+The probe then judges by what happens: which examples the training and the validation
+set yield (the first READ_BATCHES batches of each, on two passes), and how many each holds
+(tf.data's cardinality, or a count). It also records every request that reaches
+`DatasetBuilder.as_dataset`, whether it came through `tfds.load` or a builder of the
+student's own, with the examples it selects.
 """
 from __future__ import annotations
 
@@ -24,31 +25,78 @@ import numpy as np
 from grader.facts import DataFacts, Failure
 from grader.probes.model import first_conv_range, grading_shape, labels_wanted, student_model
 
-MOCK_EXAMPLES = 60
 # Not the assignment's defaults, so that a pipeline ignoring its arguments shows.
 PROBE_IMAGE_SIZE = (64, 72)
 PROBE_BATCH_SIZE = 6
 REAL_DATASET = json.loads((Path(__file__).resolve().parent.parent / "cats_vs_dogs.json").read_text("utf-8"))
+# How many batches of each dataset the probe reads, per pass (two passes of each): bounded, so that a
+# pipeline over the whole split costs what its first batches cost (plus filling its shuffle buffer).
+READ_BATCHES = 10
+# Counting the examples of a dataset whose size tf.data does not know (a filter, say) stops after this long.
+COUNT_SECONDS = 10.0
+# The digits of an index, each a grey level of its own band: 255 ** 2 > 23,262 examples.
+BASE = 255
+# The mock images' sizes, (height, width), in turn: four bands of 4-6 rows each, so that any usual
+# resize method (bilinear, bicubic, area, nearest) reads their middles unblurred.
+MOCK_SIZES = ((16, 12), (20, 17), (24, 9))
 
 
-def _mock_examples(indices=range(MOCK_EXAMPLES)):
-    for index in indices:
-        height, width = 60 + (index * 7) % 41, 50 + (index * 11) % 53
-        image = np.zeros((height, width, 3), dtype=np.uint8)
-        image[: height // 2] = 255
-        image[height // 2:] = index + 1
-        yield {"image": image, "image/filename": f"{index}.jpg".encode(), "label": index % 2}
+def _mock_images(index, height: int, width: int):
+    """The mock images of these examples, all of one size.
+
+    Four horizontal bands, top to bottom: white, the index's high digit, its low digit, black. White
+    and black pin down any affine scaling (x / 255, x / 127.5 - 1, standardization), so the digits are
+    read back as ratios, whatever size the pipeline resized to; a flip upside down is read the other way.
+    """
+    index = np.asarray(index, dtype=np.int64)
+    levels = np.stack([np.full_like(index, 255), index // BASE, index % BASE, np.zeros_like(index)], axis=1)
+    rows = np.repeat(levels.astype(np.uint8), height // 4, axis=1)
+    return np.broadcast_to(rows[:, :, None, None], (len(index), height, width, 3))
+
+
+def mock_dataset(ranges):
+    """The examples a split selects, as tfds's cats_vs_dogs gives them (feature dicts), in file order.
+
+    Made from arrays (one per image size, taken in turn), with no map and no generator: tf.data reads
+    and skips through them cheaply, so that a pipeline that loads the whole split and cuts it itself
+    (take/skip) costs little more than one asking for slices, and so does a shuffle over the whole split.
+    """
+    import tensorflow as tf
+
+    datasets = []
+    for _name, start, stop in ranges:
+        index = np.arange(start, max(start, stop), dtype=np.int64)
+        sizes = [tf.data.Dataset.from_tensor_slices({
+            "image": _mock_images(index[index % len(MOCK_SIZES) == k], height, width),
+            "image/filename": np.char.add(index[index % len(MOCK_SIZES) == k].astype(str), ".jpg").astype(object),
+            "label": index[index % len(MOCK_SIZES) == k] % 2,
+        }) for k, (height, width) in enumerate(MOCK_SIZES)]
+        chosen = tf.data.Dataset.choose_from_datasets(
+            sizes, tf.data.Dataset.from_tensor_slices(index % len(MOCK_SIZES)), stop_on_empty_dataset=False)
+        datasets.append(chosen.apply(tf.data.experimental.assert_cardinality(len(index))))
+    dataset = datasets[0]
+    for more in datasets[1:]:
+        dataset = dataset.concatenate(more)
+    return dataset
 
 
 def _example_index(image) -> int | None:
-    """The index encoded in a (resized, maybe normalized) mock image, or None."""
+    """The index encoded in a (resized, maybe normalized) mock image, or None when it does not hold one."""
     image = np.asarray(image, dtype="float64")
-    height, width = image.shape[:2]
-    top, bottom = image[height // 4, width // 2, 0], image[(3 * height) // 4, width // 2, 0]
-    high, low = max(top, bottom), min(top, bottom)
-    if high <= 0:
+    if image.ndim != 3 or min(image.shape[:2]) < 4:
         return None
-    return int(round(low / high * 255)) - 1
+    height, width = image.shape[:2]
+    bands = [image[int((k + 0.5) * height / 4), width // 2, 0] for k in range(4)]
+    if bands[0] < bands[3]:
+        bands.reverse()
+    white, high, low, black = bands
+    if not white - black > 0:
+        return None
+    digits = [(value - black) / (white - black) * 255 for value in (high, low)]
+    if any(abs(d - round(d)) > 0.25 or not 0 <= round(d) < BASE for d in digits):
+        return None
+    index = int(round(digits[0])) * BASE + int(round(digits[1]))
+    return index if index < sum(REAL_DATASET["splits"].values()) else None
 
 
 def write_metadata(data_dir: Path) -> Path:
@@ -100,18 +148,6 @@ def resolve(split, split_infos) -> list[tuple[str, int, int]]:
             for a in instruction.to_absolute(split_infos)]
 
 
-def mock_indices(ranges, split_infos) -> list[int]:
-    """The mock examples a slice selects: those whose share of the real split has its middle in the slice."""
-    indices = []
-    for name, start, stop in ranges:
-        size = split_infos[name].num_examples
-        if stop <= start or not size:
-            continue
-        chosen = [i for i in range(MOCK_EXAMPLES) if start <= (i + 0.5) * size / MOCK_EXAMPLES < stop]
-        indices.extend(chosen or [min(start * MOCK_EXAMPLES // size, MOCK_EXAMPLES - 1)])
-    return indices
-
-
 def probe_data(submission, scratch) -> DataFacts:
     from unittest import mock
 
@@ -125,13 +161,7 @@ def probe_data(submission, scratch) -> DataFacts:
         return DataFacts(failure=load_datasets, **base)
 
     def as_dataset(self, split, **kwargs):
-        indices = mock_indices(resolve(split, self.info.splits), self.info.splits)
-        dataset = tf.data.Dataset.from_generator(lambda: _mock_examples(indices), output_signature={
-            "image": tf.TensorSpec((None, None, 3), tf.uint8),
-            "image/filename": tf.TensorSpec((), tf.string),
-            "label": tf.TensorSpec((), tf.int64),
-        })
-        return dataset.apply(tf.data.experimental.assert_cardinality(len(indices)))
+        return mock_dataset(resolve(split, self.info.splits))
 
     requests = []
 
@@ -155,7 +185,7 @@ def probe_data(submission, scratch) -> DataFacts:
         return as_dataset_recorded
 
     data_dir = write_metadata(Path(scratch) / "tfds-metadata")
-    with tfds.testing.mock_data(num_examples=MOCK_EXAMPLES, as_dataset_fn=as_dataset, data_dir=str(data_dir)):
+    with tfds.testing.mock_data(as_dataset_fn=as_dataset, data_dir=str(data_dir)):
         with mock.patch.object(dataset_builder.DatasetBuilder, "as_dataset",
                                recording(dataset_builder.DatasetBuilder.as_dataset)):
             returned, failure = submission.call(
@@ -174,12 +204,15 @@ def probe_data(submission, scratch) -> DataFacts:
 
 
 def _read_datasets(submission, train_ds, val_ds) -> dict:
-    train_batch = next(iter(train_ds))
-    val_batch = next(iter(val_ds))
+    """What the two datasets hold, from a bounded read: the first READ_BATCHES batches of each, twice
+    (two passes, as two epochs would start), and how many examples each holds."""
+    train_passes = [_read(train_ds, "training") for _ in range(2)]
+    val_passes = [_read(val_ds, "validation") for _ in range(2)]
+    train_batch, val_batch = train_passes[0][0], val_passes[0][0]
     images, labels = _pair(train_batch)
     val_images, _ = _pair(val_batch)
     images_np = np.asarray(images)
-    orders = tuple(_order(train_ds) for _ in range(2))
+    orders = tuple(order for _, order in train_passes)
     facts = {
         "train_images": (tuple(int(d) for d in images.shape), images.dtype.name),
         "val_images": (tuple(int(d) for d in val_images.shape), val_images.dtype.name),
@@ -187,9 +220,12 @@ def _read_datasets(submission, train_ds, val_ds) -> dict:
                          tuple(sorted({float(v) for v in np.asarray(labels).ravel()}))),
         "pixel_range": (round(float(images_np.min()), 6), round(float(images_np.max()), 6)),
         "pairs": not isinstance(train_batch, dict),
-        # as tfds hands the training slice over: its examples in ascending order
+        # as tfds hands the training set's first examples over: in ascending order
         "source_order": tuple(sorted({i for i in orders[0] if i is not None})),
         "train_orders": orders,
+        "val_orders": tuple(order for _, order in val_passes),
+        "train_size": _size(train_ds, len(orders[0])),
+        "val_size": _size(val_ds, len(val_passes[0][1])),
     }
     evaluated, _logged, _format, failure = student_model(submission)  # evaluated once, at grading size
     if failure:  # the data items then take every form the assignment allows, and say why
@@ -221,10 +257,37 @@ def _pair(batch):
     return images, labels
 
 
-def _order(dataset) -> tuple[int, ...]:
-    """The example indices in the order one pass over the dataset yields them."""
-    order = []
-    for batch in dataset.take(MOCK_EXAMPLES):
+def _read(dataset, which: str):
+    """(the first batch, the example indices in the order the first READ_BATCHES batches yield them)."""
+    first, order = None, []
+    for batch in dataset.take(READ_BATCHES):
+        first = batch if first is None else first
         images, _ = _pair(batch)
         order.extend(_example_index(image) for image in np.asarray(images))
-    return tuple(order)
+    if first is None:
+        raise ValueError(f"the {which} set is empty: it gave no batch")
+    return first, tuple(order)
+
+
+def _size(dataset, read: int) -> int | None:
+    """How many examples the dataset holds (to a batch), or None: endless, or too slow to count.
+
+    tf.data knows the number of batches of most pipelines (slices, take, skip, shard, map, shuffle,
+    batch); one it does not know (a filter) is counted, for COUNT_SECONDS at most.
+    """
+    import time
+
+    import tensorflow as tf
+
+    batches = int(dataset.cardinality())
+    if batches == tf.data.INFINITE_CARDINALITY:
+        return None
+    if batches >= 0:
+        return batches * read // max(1, min(READ_BATCHES, batches)) if read else 0
+    deadline, count = time.monotonic() + COUNT_SECONDS, 0
+    for batch in dataset:
+        images, _ = _pair(batch)
+        count += int(np.shape(images)[0])
+        if time.monotonic() > deadline:
+            return None
+    return count

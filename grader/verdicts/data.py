@@ -88,9 +88,73 @@ def _overlap(datasets) -> int:
     return shared
 
 
+def _seen(orders) -> set[int]:
+    return {i for order in orders or () for i in order if i is not None}
+
+
+def _inside(index: int, ranges, slack: int = 0) -> bool:
+    return any(a - slack <= index < b + slack for _n, a, b in ranges)
+
+
+def _held(wanted, orders, default: int):
+    """The reference's requested slice that holds the examples one of its datasets yields (its first or
+    second slice when the facts do not say: a profile written before the probe read them)."""
+    seen = _seen(orders)
+    for _spelling, ranges in wanted:
+        if seen and not isinstance(ranges, str) and all(_inside(i, ranges) for i in seen):
+            return ranges
+    return wanted[default][1] if len(wanted) > default and not isinstance(wanted[default][1], str) else None
+
+
+def _some(indices, most: int = 4) -> str:
+    shown = ", ".join(f"{i:,}" for i in indices[:most])
+    return shown + (", …" if len(indices) > most else "")
+
+
+def _batch(facts: DataFacts) -> int:
+    return max([int(images[0][0]) for images in (facts.train_images, facts.val_images) if images and images[0]]
+               or [facts.batch_size])
+
+
+def _what_happens(student: DataFacts, reference: DataFacts, wanted) -> tuple[list[str], bool]:
+    """What the datasets yield that the reference's would not, and whether their sizes are known."""
+    slack = math.ceil(TOLERANCE * sum(SPLIT_SIZES.values()))
+    train, val = _seen(student.train_orders), _seen(student.val_orders)
+    ref_train, ref_val = _held(wanted, reference.train_orders, 0), _held(wanted, reference.val_orders, 1)
+    problems = []
+    both = sorted(train & val)
+    if both:
+        problems.append(f"examples {_some(both)} are in both your training and your validation set")
+    strays = {}
+    for which, seen, ranges in (("training", train, ref_train), ("validation", val, ref_val)):
+        if ranges is None:
+            continue
+        strays[which] = sorted(i for i in seen if not _inside(i, ranges, slack))
+        if strays[which]:
+            problems.append(f"your {which} set yields examples from outside {_examples(ranges)} "
+                            f"({_some(strays[which])})")
+    if (strays.get("training") and strays.get("validation") and ref_train and ref_val
+            and all(_inside(i, ref_val, slack) for i in strays["training"])
+            and all(_inside(i, ref_train, slack) for i in strays["validation"])):
+        problems.append("training and validation are swapped")
+    elif strays.get("validation") and len(student.val_orders) == 2 and \
+            set(student.val_orders[0]) != set(student.val_orders[1]):
+        problems.append("and a different set of examples on each pass: cut after a shuffle that reshuffles "
+                        "every pass, so that over the epochs every image is trained and validated on")
+    sizes = (student.train_size, student.val_size, reference.train_size, reference.val_size)
+    known = None not in sizes
+    if known:
+        margin = slack + _batch(student) + _batch(reference)
+        for which, mine, theirs in (("training", sizes[0], sizes[2]), ("validation", sizes[1], sizes[3])):
+            if abs(mine - theirs) > margin:
+                problems.append(f"your {which} set holds about {mine:,} examples, not about {theirs:,}")
+    return problems, known
+
+
 @verdict("data.request")
 def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
-    """cats_vs_dogs, in slices that select the reference's examples, however they are spelled.
+    """cats_vs_dogs as (image, label) pairs, the training set from the reference's training slice and
+    the validation set from its validation slice, no example in both: judged by what the datasets hold.
 
     Each requested split is resolved against the real dataset (23,262 'train' examples) into the
     examples it selects: 'train[80%:]', 'train[-20%:]', 'train[80%:100%]', 'train[18610:]' and
@@ -99,18 +163,35 @@ def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
     info.splits passes. Requests through tfds.load and builder.as_dataset count alike, one call
     or several. as_supervised=False passes when the datasets returned are (image, label) pairs:
     the student's own map made the same data from the feature dicts.
+
+    What the datasets hold is read, not only what was asked for, since real code often loads the
+    whole split and cuts it itself (take/skip, shard): the mock's examples encode their index, and
+    the evidence is bounded. The first READ_BATCHES batches of each dataset, on two passes: every
+    example they yield must lie in the reference's slice for that dataset (give or take 0.1 %), and
+    none in both datasets; and the number of examples each holds (tf.data's cardinality, or a count
+    of at most a few seconds; to a batch) must match the reference's, give or take 0.1 % and a batch.
+    Slices that select the reference's examples pass on the first part alone (the sizes are then
+    those of the slices); a split cut any other way needs both datasets' sizes too. This catches
+    swapped slices, a cut made after a shuffle that reshuffles every pass (the validation set's first
+    examples then come from the training part), and wrong proportions; it cannot see examples
+    beyond the batches read, so a random (if fixed) shuffle before the cut fails: the assignment
+    asks for the first 80 % and the last 20 %.
     """
     wanted = requested_datasets(reference.requests)
     names = sorted({r["name"] for r in reference.requests})
+    ref_train, ref_val = _held(wanted, reference.train_orders, 0), _held(wanted, reference.val_orders, 1)
+    roles = {id(ranges): role for ranges, role in ((ref_train, "for training"), (ref_val, "for validation"))}
     expected = (f"{', '.join(map(repr, names))} as (image, label) pairs, in the slices "
-                + " and ".join(f"{spelling} ({_examples(ranges)})" for spelling, ranges in wanted)
-                + f" (or any spelling that selects the same examples, give or take {TOLERANCE:.1%} of the split)")
+                + " and ".join(f"{spelling} ({_examples(ranges)}{', ' + roles[id(ranges)] if id(ranges) in roles else ''})"
+                               for spelling, ranges in wanted)
+                + f", no example in both (or any spelling that selects the same examples, give or take "
+                  f"{TOLERANCE:.1%} of the split, or the same sets cut from the whole split with take/skip)")
     if not student.requests:
         if student.failure:
             return could_not_run(student.failure, expected)
         return Judgement(False, expected, "tensorflow_datasets was never asked for a dataset")
     hint = ("Ask for two slices of the one 'train' split, e.g. split=['train[:80%]', 'train[80%:]']: "
-            "disjoint, so no image is both trained on and validated on.")
+            "disjoint, so no image is both trained on and validated on; the first for training.")
     mine = requested_datasets(student.requests)
     asked = sorted({r["name"] for r in student.requests})
     supervised = all(r["as_supervised"] for r in student.requests)
@@ -134,9 +215,18 @@ def verdict_request(student: DataFacts, reference: DataFacts) -> Judgement:
     wanted_ranges = sorted((r for _, r in wanted if not isinstance(r, str)), key=lambda r: r[:1])
     same = len(mine) == len(wanted_ranges) and all(
         _same_examples(a, b) for a, b in zip(sorted((r for _, r in mine), key=lambda r: r[:1]), wanted_ranges))
+    problems, known = _what_happens(student, reference, wanted) if not student.failure else ([], False)
+    seen = bool(_seen(student.train_orders) and _seen(student.val_orders))
+    if not problems and (same or (known and seen)):
+        if not same:
+            found += (f": your training set holds about {student.train_size:,} examples and your validation set "
+                      f"about {student.val_size:,}, each from its own part of the split")
+        return Judgement(True, expected, found)
     if not same and len(mine) > 1 and _overlap(mine) > 0:
-        found += f": {_overlap(mine):,} examples are in two slices"
-    return Judgement(same, expected, found, hint=hint)
+        problems.insert(0, f"{_overlap(mine):,} examples are in two slices")
+    elif not problems and seen:
+        problems.append("how many examples your datasets hold could not be told, so the slices asked for are judged")
+    return Judgement(False, expected, found + (": " + "; ".join(problems) if problems else ""), hint=hint)
 
 
 @verdict("data.batches")
