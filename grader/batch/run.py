@@ -130,6 +130,7 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
         outcome.areas.update({area: data for area, data in again.areas.items() if area not in outcome.areas})
         outcome.finished, outcome.tampered = again.finished, again.tampered
         outcome.ended, outcome.exit_code = again.ended, again.exit_code
+        outcome.too_much = again.too_much
         outcome.seconds += again.seconds
         outcome.peak_rss_mb = max(outcome.peak_rss_mb, again.peak_rss_mb)
         outcome.rejected_lines += again.rejected_lines
