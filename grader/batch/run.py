@@ -14,6 +14,7 @@ import os
 import queue
 import shutil
 import stat
+import sys
 import tempfile
 from contextlib import closing
 from dataclasses import asdict, replace
@@ -172,9 +173,17 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                           warm=summary.workers == "warm", needed=len(pending))
         try:
             for entry, content, started, outcome in workers.grade(pending):
-                judged = _judged(entry.id, content, started, outcome, rubric, limits)
-                record(connection, out, judged, versions, summary)
-                remove(work / entry.id)
+                try:
+                    judged = _judged(entry.id, content, started, outcome, rubric, limits)
+                    record(connection, out, judged, versions, summary)
+                except BatchError:  # the gradebook cannot be written at all: stop, saying why
+                    raise
+                except Exception as error:  # this grading only: the others are recorded as ever
+                    print(f"grader batch: the grading of {entry.id} could not be recorded ({type(error).__name__}: "
+                          f"{error}); the next run grades it again", file=sys.stderr)
+                    continue
+                finally:
+                    remove(work / entry.id)
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
