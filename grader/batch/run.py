@@ -183,7 +183,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                           f"{error}); the next run grades it again", file=sys.stderr)
                     continue
                 finally:
-                    remove(work / entry.id)
+                    _discard(work / entry.id)
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
@@ -194,7 +194,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             raise BatchError(f"every grading is saved in {out / 'gradebook.sqlite'}, but the CSV and reports "
                              f"could not be written ({error.strerror or error}). Run the same command again "
                              "once there is room: it grades nothing twice and writes them.") from None
-    remove(work)
+    _discard(work)
     return summary
 
 
@@ -224,6 +224,15 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
             continue
         pending.append((entry, folder, content))
     return pending
+
+
+def _discard(folder: Path) -> None:
+    """A graded submission's copy and scratch folder, removed; one that resists stops nothing (.work goes at the end)."""
+    try:
+        remove(folder)
+    except Exception as error:  # RecursionError from a folder chain thousands deep, written by student code
+        print(f"grader batch: could not remove {folder} ({type(error).__name__}); it goes with the next run's "
+              ".work", file=sys.stderr)
 
 
 def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits) -> Judged:
