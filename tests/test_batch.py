@@ -234,6 +234,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "patch_keras": "tampered",
         "resource_hog": "out-of-memory", "allocate_10gb": "out-of-memory",
         "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
+        "huge_facts_line": "crashed", "facts_flood": "crashed", "stall_facts_channel": "crashed",
     }
     reasons = {name: row["reason"] for name, row in graded_rows.items()}
     assert "data.py called os._exit(0)" in reasons["exit_at_import"]
@@ -245,6 +246,9 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "grader.areas.BY_KEY" in reasons["redirect_probe"]
     assert "replaced builtins.isinstance" in reasons["patch_isinstance"]
     assert "the grader put it back" in reasons["patch_keras"]
+    assert "wrote too much: a line longer than" in reasons["huge_facts_line"]
+    assert "wrote too much: more than" in reasons["facts_flood"]
+    assert "'callbacks' stopped" in reasons["stall_facts_channel"]
     assert "more than 2048 MB" in reasons["allocate_10gb"] and "longer than 40 s" in reasons["sleep_past_timeout"]
     assert "found: nothing" in graded_rows["read_reference"]["log"]
     assert "File too large" in graded_rows["huge_file"]["log"]
@@ -419,3 +423,204 @@ def test_batches_side_by_side_run_their_workers_as_uids_of_their_own(monkeypatch
         monkeypatch.setattr(sandbox.os, "getpid", lambda pid=pid: pid)
         uids |= {sandbox.sandbox_uid(slot) for slot in range(4)}
     assert len(uids) == 8 and all(100_000 <= uid < 2**31 for uid in uids)
+
+
+# --- issue 18: the trusted side cannot be exhausted through the facts channel ---------------------
+
+def peak_memory_mb(pid: int) -> float | None:
+    """A live process's peak resident memory (VmHWM), in MB; None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def test_the_facts_reader_keeps_within_its_caps_and_hands_over_only_what_it_read_before_closing():
+    """In a process of its own, so that its peak memory is the reader's: 1 GiB written, a few MB kept."""
+    script = r'''
+import json, os, threading, time
+from grader.batch.sandbox import FACTS_LINE_MAX, FACTS_TOTAL_MAX, FactsReader
+
+def read(*writes):
+    read_end, write_end = os.pipe()
+    reader = FactsReader(read_end, "tok")
+    reader.start()
+    def write():
+        try:
+            for data, times in writes:
+                for _ in range(times):
+                    os.write(write_end, data)
+        except BrokenPipeError:
+            pass
+        finally:
+            os.close(write_end)
+    writer = threading.Thread(target=write)
+    writer.start()
+    started = time.monotonic()
+    heard = reader.close(time.monotonic() + 5)
+    writer.join()
+    return {"areas": heard.areas, "finished": heard.finished, "rejected": heard.rejected_lines,
+            "too_much": heard.too_much, "seconds": time.monotonic() - started,
+            "cut": reader.cut.is_set()}
+
+good = (json.dumps({"token": "tok", "area": "model", "facts": {"a": 1}}) + "\n").encode()
+done = (json.dumps({"token": "tok", "done": True}) + "\n").encode()
+short = (json.dumps({"token": "guess", "area": "data", "facts": {}}) + "\n").encode()
+results = {
+    "honest": read((good, 1), (b"not json\n", 1), (b"[" * 100000 + b"tok\n", 1), (short, 1), (done, 1)),
+    "line": read((good, 1), (b"x" * 2**20, 1024)),
+    "total": read((good, 1), (short * (2**20 // len(short)), 1024)),
+    "caps": [FACTS_LINE_MAX, FACTS_TOTAL_MAX],
+}
+for line in open("/proc/self/status"):
+    if line.startswith("VmHWM:"):
+        results["peak_mb"] = int(line.split()[1]) / 1024
+print(json.dumps(results))
+'''
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPOSITORY, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPOSITORY)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    honest = results["honest"]
+    assert honest["areas"] == {"model": {"facts": {"a": 1}}} and honest["finished"] and not honest["too_much"]
+    assert honest["rejected"] == 3 and not honest["cut"]  # not JSON, nested past recursion, the wrong token
+    line_max, total_max = results["caps"]
+    assert results["line"]["too_much"] == f"a line longer than {line_max // 2**20} MiB on the grader's facts channel"
+    assert results["total"]["too_much"] == f"more than {total_max // 2**20} MiB in all on the grader's facts channel"
+    for case in ("line", "total"):  # what came before the flood is kept; the flood is cut early
+        assert results[case]["areas"] == {"model": {"facts": {"a": 1}}} and results[case]["cut"], results[case]
+        assert results[case]["seconds"] < 5, results[case]
+    assert results["peak_mb"] < 120, results  # 2 GiB written in all; a reader that buffered it would hold GBs
+
+
+@pytest.mark.slow
+def test_a_flood_on_the_facts_channel_crashes_that_submission_only_and_the_batch_stays_small(tmp_path):
+    """Issue 18: a 1 GiB line, a 1 GiB flood of lines and a process holding the channel after its worker,
+    graded beside the reference and the stubs: those two are graded as ever, the grader's memory stays put."""
+    names = ["huge_facts_line", "facts_flood", "stall_facts_channel", "reference", "stubs"]
+    for name in names:
+        materialize(name, tmp_path / "class")
+    started = time.monotonic()
+    command = [sys.executable, "-m", "grader", "batch", tmp_path / "class", "--out", tmp_path / "results", "-j", "2",
+               "--timeout", "120"]
+    running = subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    peak = 0.0
+    while running.poll() is None and time.monotonic() - started < 900:
+        peak = max(peak, peak_memory_mb(running.pid) or 0.0)  # read until it exits: the last one is its peak
+        time.sleep(0.1)
+    out, err = running.communicate(timeout=60)
+    assert running.returncode == 0, err[-3000:]
+    graded_rows = rows(tmp_path / "results")
+    statuses = {name: (row["status"], row["score"]) for name, row in graded_rows.items()}
+    assert statuses == {"huge_facts_line": ("crashed", 0), "facts_flood": ("crashed", 0),
+                        "stall_facts_channel": ("crashed", 0), "reference": ("graded", 100), "stubs": ("graded", 0)}
+    reasons = {name: " ".join(row["reason"].split()) for name, row in graded_rows.items()}
+    assert "wrote too much: a line longer than 4 MiB on the grader's facts channel" in reasons["huge_facts_line"]
+    assert "graded before that: callbacks, behaviour, property, model" in reasons["huge_facts_line"]
+    assert "wrote too much: more than 16 MiB in all on the grader's facts channel" in reasons["facts_flood"]
+    assert "'callbacks' stopped" in reasons["stall_facts_channel"]
+    # the trusted process peaks near 100 MB with or without these three (measured); 2 GiB were written at it
+    assert 0 < peak < 300, peak
+    assert "forged" not in graded_rows["stall_facts_channel"]["facts_json"]
+
+
+@pytest.mark.slow
+def test_a_reader_that_outlives_its_worker_cannot_touch_the_grading_after_a_restart(tmp_path, monkeypatch):
+    """Issue 18: without a sandbox or cgroup (a laptop), a process the submission left behind holds the facts
+    channel, so the reader never sees its end; nine seconds later, while a fresh worker grades the areas after
+    the one the first died in, it sends token-tagged facts. Nothing of it may reach the grading."""
+    import threading
+
+    from grader.batch import run, sandbox
+
+    class NoCage(sandbox.MemoryCage):
+        def __init__(self, name, limit_mb):
+            self.path, self.version = None, None
+
+    monkeypatch.setattr(sandbox, "MemoryCage", NoCage)
+    stage = run.stage_grader(tmp_path / "out", "test")
+    materialize("stall_facts_channel", tmp_path / "class")
+    folder, _ = prepare(discover(tmp_path / "class")[0], tmp_path / "work" / "submission")
+    scratch = tmp_path / "work" / "scratch"
+    started = time.monotonic()
+    try:
+        outcome = run.probe_in_sandbox(stage, folder, scratch, Limits(wall_seconds=120), isolate=False)
+        took = time.monotonic() - started
+        assert took > sandbox.READER_DRAIN_SECONDS + 9, "the restart was over before the late facts were sent"
+        assert "forged" not in json.dumps(outcome.areas) and outcome.rejected_lines == 0
+        assert "not_implemented" in json.dumps(outcome.areas["model"]), outcome.areas["model"]  # the fresh worker's
+        assert outcome.finished and set(outcome.areas) == set(run.AREA_KEYS)
+        grade, status, reason = judge(outcome, RUBRIC, Limits(wall_seconds=120))
+        assert status == "crashed" and "'callbacks' stopped" in reason and grade.score == 0
+        # the readers are gone, and the channel with them: the process left behind got EPIPE and ended
+        assert not [t for t in threading.enumerate() if t.name in ("FactsReader", "LogReader")]
+        daemon = int((scratch / "stall_daemon.pid").read_text())
+        assert process_gone(daemon, within=5), "the channel stayed open for the process left behind"
+    finally:
+        pid_file = scratch / "stall_daemon.pid"
+        if pid_file.is_file():
+            try:
+                os.kill(int(pid_file.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
+
+
+def process_gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch, capsys):
+    """Issue 18: an exception while one grading is judged or recorded is said, and that grading is left for the
+    next run; the others are recorded (the workers are stood in for: only the recording loop is tried)."""
+    from grader.batch import run
+
+    for name in ("ann", "ben", "cy"):
+        shutil.copytree(materialize("stubs", tmp_path / "made" / name) / "assignment",
+                        tmp_path / "class" / name / "assignment")
+
+    class Workers:
+        def __init__(self, *args, **options):
+            pass
+
+        def grade(self, pending):
+            for entry, _folder, content in pending:
+                yield entry, content, run.now(), Outcome(ended="signal", exit_code=-9)
+
+        def close(self):
+            return None
+
+    recorded = run.record
+
+    def record(connection, out, judged, versions, summary):
+        if judged.submission == "ben":
+            raise ValueError("a grading the gradebook chokes on")
+        recorded(connection, out, judged, versions, summary)
+
+    def remove(path):
+        if path.name == "cy":  # what shutil.rmtree raises on a folder chain 1,500 deep
+            raise RecursionError("maximum recursion depth exceeded")
+        removed(path)
+
+    removed = run.remove
+    monkeypatch.setattr(run, "Workers", Workers)
+    monkeypatch.setattr(run, "record", record)
+    monkeypatch.setattr(run, "remove", remove)
+    run.run_batch(tmp_path / "class", tmp_path / "results")
+    assert sorted(rows(tmp_path / "results")) == ["ann", "cy"]
+    said = capsys.readouterr().err
+    assert "the grading of ben could not be recorded (ValueError: a grading the gradebook chokes on)" in said
+    assert "could not remove" in said and "(RecursionError)" in said
+    assert not (tmp_path / "results" / ".work").exists()

@@ -54,6 +54,10 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
     if outcome.ended == "out-of-memory":
         return Failure(kind="out_of_memory", where="your code",
                        summary=f"used more than {limits.memory_mb} MB of memory and was stopped")
+    if outcome.ended == "too-much":
+        return Failure(kind="killed", where="your code",
+                       summary=f"wrote too much: {outcome.too_much} (an honest grading sends well under 1 MiB), "
+                               "so it was stopped")
     if outcome.ended == "grader-error":
         return Failure(kind="crashed", where="this submission",
                        summary=f"the grader could not start its sandbox ({outcome.log[:300]})")
@@ -64,7 +68,7 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
 def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]:
     if outcome.tampered:
         return "tampered", missing.explain()
-    if not outcome.finished:
+    if not outcome.finished or outcome.ended == "too-much":
         status = {"timeout": "timeout", "cpu": "timeout", "out-of-memory": "out-of-memory"}.get(outcome.ended, "crashed")
         done = [key for key in AREA_KEYS if key in outcome.areas]
         before = f" (graded before that: {', '.join(done)})" if done else ""

@@ -14,6 +14,7 @@ import os
 import queue
 import shutil
 import stat
+import sys
 import tempfile
 from contextlib import closing
 from dataclasses import asdict, replace
@@ -130,6 +131,7 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
         outcome.areas.update({area: data for area, data in again.areas.items() if area not in outcome.areas})
         outcome.finished, outcome.tampered = again.finished, again.tampered
         outcome.ended, outcome.exit_code = again.ended, again.exit_code
+        outcome.too_much = again.too_much
         outcome.seconds += again.seconds
         outcome.peak_rss_mb = max(outcome.peak_rss_mb, again.peak_rss_mb)
         outcome.rejected_lines += again.rejected_lines
@@ -171,9 +173,17 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                           warm=summary.workers == "warm", needed=len(pending))
         try:
             for entry, content, started, outcome in workers.grade(pending):
-                judged = _judged(entry.id, content, started, outcome, rubric, limits)
-                record(connection, out, judged, versions, summary)
-                remove(work / entry.id)
+                try:
+                    judged = _judged(entry.id, content, started, outcome, rubric, limits)
+                    record(connection, out, judged, versions, summary)
+                except BatchError:  # the gradebook cannot be written at all: stop, saying why
+                    raise
+                except Exception as error:  # this grading only: the others are recorded as ever
+                    print(f"grader batch: the grading of {entry.id} could not be recorded ({type(error).__name__}: "
+                          f"{error}); the next run grades it again", file=sys.stderr)
+                    continue
+                finally:
+                    _discard(work / entry.id)
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
@@ -184,7 +194,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             raise BatchError(f"every grading is saved in {out / 'gradebook.sqlite'}, but the CSV and reports "
                              f"could not be written ({error.strerror or error}). Run the same command again "
                              "once there is room: it grades nothing twice and writes them.") from None
-    remove(work)
+    _discard(work)
     return summary
 
 
@@ -214,6 +224,15 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
             continue
         pending.append((entry, folder, content))
     return pending
+
+
+def _discard(folder: Path) -> None:
+    """A graded submission's copy and scratch folder, removed; one that resists stops nothing (.work goes at the end)."""
+    try:
+        remove(folder)
+    except Exception as error:  # RecursionError from a folder chain thousands deep, written by student code
+        print(f"grader batch: could not remove {folder} ({type(error).__name__}); it goes with the next run's "
+              ".work", file=sys.stderr)
 
 
 def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits) -> Judged:

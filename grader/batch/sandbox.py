@@ -23,6 +23,7 @@ import collections
 import json
 import os
 import secrets
+import select
 import shutil
 import signal
 import subprocess
@@ -61,7 +62,7 @@ class Outcome:
 
     areas: dict[str, dict] = field(default_factory=dict)  # area -> {"facts": ...} or {"failure": ...}
     finished: bool = False  # the worker reported every area
-    ended: str = "exited"  # "exited" | "timeout" | "out-of-memory" | "cpu" | "signal"
+    ended: str = "exited"  # "exited" | "timeout" | "out-of-memory" | "cpu" | "signal" | "too-much"
     exit_code: int | None = None
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
@@ -69,6 +70,7 @@ class Outcome:
     rejected_lines: int = 0  # lines on the facts channel without the token: forged, ignored
     tampered: tuple[str, ...] = ()  # grader functions the student's code replaced (then no facts count)
     setup_failed: str = ""  # a warm worker could not build its sandbox (before any student code ran)
+    too_much: str = ""  # the facts channel was cut: what the worker wrote past its caps (then ended "too-much")
 
 
 def bubblewrap() -> str | None:
@@ -282,63 +284,228 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
 
 def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCage, limits: Limits,
              bubblewrapped: bool = False) -> Outcome:
-    """Hand the worker its token, keep its log and facts, watch its limits until it ends."""
+    """Hand the worker its token, keep its log and facts, watch its limits until it ends.
+
+    Each pipe has one reader, owned by this call: when the worker has ended, each gets up to
+    READER_DRAIN_SECONDS to read to the end, then is closed; only then is the Outcome filled,
+    from what the closed readers hold. A reader never writes into an Outcome, so one that
+    outlived its worker (a process that escaped with the pipe) cannot touch a later grading.
+    """
     outcome = Outcome()
     started = time.monotonic()
-    log = collections.deque()
-    readers = [
-        threading.Thread(target=_keep_tail, args=(stdout, log), daemon=True),
-        threading.Thread(target=_read_facts, args=(facts_read, token, outcome), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
+    log, facts = LogReader(stdout), FactsReader(facts_read, token)
+    log.start()
+    facts.start()
     try:
-        stdin.write((token + "\n").encode())
-        stdin.close()
-    except OSError:
-        pass
-    outcome.ended = watch(process, limits, started, outcome)
+        try:
+            stdin.write((token + "\n").encode())
+            stdin.close()
+        except OSError:
+            pass
+        outcome.ended = watch(process, limits, started, outcome, cut=facts.cut)
+    finally:
+        oom_killed = cage.oom_killed()
+        cage.close()
+        deadline = time.monotonic() + READER_DRAIN_SECONDS
+        kept = {reader: reader.close(deadline) for reader in (log, facts)}
     outcome.setup_failed = getattr(process, "setup_failed", "")  # told by the zygote, never by the worker
-    oom_killed = cage.oom_killed()
-    cage.close()
-    for reader in readers:
-        reader.join(timeout=5)
+    heard = kept[facts]
+    outcome.areas, outcome.finished, outcome.tampered = heard.areas, heard.finished, heard.tampered
+    outcome.rejected_lines, outcome.too_much = heard.rejected_lines, heard.too_much
     outcome.exit_code = process.returncode
     if bubblewrapped and outcome.exit_code is not None and 128 < outcome.exit_code <= 128 + 64:
         outcome.exit_code = 128 - outcome.exit_code  # bubblewrap's init turns "killed by signal N" into 128+N
-    if outcome.ended == "exited" and oom_killed:
+    if outcome.too_much:  # however the process ended after it: the channel was cut, the rest is not graded
+        outcome.ended = "too-much"
+    elif outcome.ended == "exited" and oom_killed:
         outcome.ended = "out-of-memory"
     elif outcome.ended == "exited" and outcome.exit_code is not None and outcome.exit_code < 0:
         signum = -outcome.exit_code
         outcome.ended = "cpu" if signum == signal.SIGXCPU else "signal"
     outcome.seconds = time.monotonic() - started
-    outcome.log = b"".join(log).decode("utf-8", errors="replace")[-LOG_TAIL:]
+    outcome.log = kept[log].decode("utf-8", errors="replace")[-LOG_TAIL:]
     return outcome
 
 
-def _keep_tail(stream, log: collections.deque) -> None:
-    kept = 0
-    for chunk in iter(lambda: stream.read1(65536), b""):
-        log.append(chunk)
-        kept += len(chunk)
-        while kept > 2 * LOG_TAIL and len(log) > 1:
-            kept -= len(log.popleft())
+# What the trusted process takes from one worker on its facts channel. An honest grading
+# writes one line per area and one to end: 55 KB for its longest line (the train area,
+# with summarize's answers) and 63 KB in all, measured on the reference and the fixtures
+# (README, "What protects a grade"). Past either cap the channel is cut, the worker killed,
+# and the submission is `crashed`: it wrote too much.
+FACTS_LINE_MAX = 4 * 2**20
+FACTS_TOTAL_MAX = 16 * 2**20
+READER_DRAIN_SECONDS = 5  # after the worker ended: what is still in a pipe is read for this long at most
+_POLL_SECONDS = 0.1  # how soon a reader notices it is closed
 
 
-def _read_facts(fd: int, token: str, outcome: Outcome) -> None:
-    with os.fdopen(fd, "rb") as stream:
-        for raw in stream:
+class _PipeReader:
+    """One thread reading one pipe in chunks, until the end of the pipe or until `close`.
+
+    The thread never blocks for long (it polls), so `close` always ends it; what it read is
+    handed over by `close` and nothing it reads later is kept.
+    """
+
+    def __init__(self, fd: int, release=None):
+        """`release`: how the descriptor is closed, by the thread, once it is done (default os.close)."""
+        self._fd, self._release = fd, release or (lambda: os.close(fd))
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, daemon=True, name=type(self).__name__)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            poller = select.poll()
+            poller.register(self._fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+            while not self._stop.is_set():
+                if not poller.poll(_POLL_SECONDS * 1000):
+                    continue
+                chunk = os.read(self._fd, 65536)
+                if not chunk:
+                    break
+                with self._lock:
+                    if self._closed or not self._take(chunk):
+                        break
+            with self._lock:
+                if not self._closed:
+                    self._end()
+        except Exception as error:  # a reader that breaks loses its own grading's channel, nothing else
+            with self._lock:
+                if not self._closed:
+                    self._broken(error)
+        finally:
             try:
-                line = json.loads(raw)
-            except ValueError:
-                outcome.rejected_lines += 1
-                continue
-            if not isinstance(line, dict) or line.get("token") != token:
-                outcome.rejected_lines += 1
-                continue
-            if line.get("tampered"):
-                outcome.tampered = tuple(str(x) for x in line["tampered"])
-            elif line.get("done"):
-                outcome.finished = True
-            elif line.get("area") and not outcome.finished and line["area"] not in outcome.areas:
-                outcome.areas[line["area"]] = {k: v for k, v in line.items() if k in ("facts", "failure")}
+                self._release()  # by this thread only: a number closed elsewhere could be reused meanwhile
+            except OSError:
+                pass
+
+    def _take(self, chunk: bytes) -> bool:
+        """Keep a chunk (under the lock); False to stop reading."""
+        raise NotImplementedError
+
+    def _end(self) -> None:
+        """The pipe ended (under the lock)."""
+
+    def _broken(self, error: Exception) -> None:
+        pass
+
+    def _result(self):
+        raise NotImplementedError
+
+    def close(self, deadline: float):
+        """What was read, once the pipe ended or at `deadline`; from then on the reader keeps nothing."""
+        self._thread.join(max(deadline - time.monotonic(), 0))
+        self._stop.set()
+        with self._lock:
+            self._closed = True
+            return self._result()
+
+
+class LogReader(_PipeReader):
+    """The tail of what the worker printed (stdout and stderr): the last 2 x LOG_TAIL bytes or so."""
+
+    def __init__(self, stream):
+        super().__init__(stream.fileno(), release=stream.close)
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._kept = 0
+
+    def _take(self, chunk: bytes) -> bool:
+        self._chunks.append(chunk)
+        self._kept += len(chunk)
+        while self._kept > 2 * LOG_TAIL and len(self._chunks) > 1:
+            self._kept -= len(self._chunks.popleft())
+        return True
+
+    def _result(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+@dataclass
+class Heard:
+    """What one worker said on its facts channel, as its reader kept it."""
+
+    areas: dict[str, dict] = field(default_factory=dict)
+    finished: bool = False
+    tampered: tuple[str, ...] = ()
+    rejected_lines: int = 0
+    too_much: str = ""  # why the channel was cut
+
+
+class FactsReader(_PipeReader):
+    """The facts channel: token-tagged JSON lines, at most FACTS_LINE_MAX each and FACTS_TOTAL_MAX in all.
+
+    A line past its cap is not buffered on: the channel is cut (`cut` is set, for the
+    watchdog to kill the worker). A line without the token is rejected before it is parsed.
+    """
+
+    def __init__(self, fd: int, token: str, line_max: int | None = None, total_max: int | None = None):
+        super().__init__(fd)
+        self._token, self._needle = token, token.encode()
+        self._line_max = FACTS_LINE_MAX if line_max is None else line_max
+        self._total_max = FACTS_TOTAL_MAX if total_max is None else total_max
+        self._partial = bytearray()
+        self._total = 0
+        self.heard = Heard()
+        self.cut = threading.Event()
+
+    def _take(self, chunk: bytes) -> bool:
+        self._total += len(chunk)
+        if self._total > self._total_max:
+            return self._too_much(f"more than {_mib(self._total_max)} in all")
+        *lines, rest = chunk.split(b"\n")
+        if lines:
+            lines[0] = bytes(self._partial) + lines[0]
+            self._partial = bytearray()
+        for line in lines:
+            self._line(line)
+        self._partial += rest
+        if len(self._partial) > self._line_max:
+            return self._too_much(f"a line longer than {_mib(self._line_max)}")
+        return True
+
+    def _end(self) -> None:
+        if self._partial:  # a last line without its newline: kept as before, if it is whole JSON
+            self._line(bytes(self._partial))
+            self._partial = bytearray()
+
+    def _broken(self, error: Exception) -> None:
+        self.heard.too_much = self.heard.too_much or f"the grader could not read it ({type(error).__name__})"
+        self.cut.set()
+
+    def _too_much(self, what: str) -> bool:
+        self.heard.too_much = f"{what} on the grader's facts channel"
+        self._partial = bytearray()
+        self.cut.set()
+        return False
+
+    def _line(self, raw: bytes) -> None:
+        heard = self.heard
+        if len(raw) > self._line_max or self._needle not in raw:  # not parsed: no token, no work
+            heard.rejected_lines += 1
+            return
+        try:
+            line = json.loads(raw)
+        except (ValueError, RecursionError):
+            line = None
+        if not isinstance(line, dict) or line.get("token") != self._token:
+            heard.rejected_lines += 1
+            return
+        area = line.get("area")
+        if line.get("tampered"):
+            heard.tampered = tuple(str(x) for x in line["tampered"])[:20]
+        elif line.get("done"):
+            heard.finished = True
+        elif isinstance(area, str) and area and not heard.finished and area not in heard.areas:
+            heard.areas[area] = {k: v for k, v in line.items() if k in ("facts", "failure")}
+        elif not isinstance(area, str):
+            heard.rejected_lines += 1
+
+    def _result(self) -> Heard:
+        return self.heard
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"

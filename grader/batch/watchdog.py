@@ -83,10 +83,12 @@ class MemoryCage:
         self.path = None
 
 
-def watch(process: subprocess.Popen, limits, started: float, outcome) -> str:
+def watch(process: subprocess.Popen, limits, started: float, outcome, cut=None) -> str:
     """Wait for the worker; kill its whole tree on the wall-clock or memory limit (`limits`: a Limits).
 
-    Returns how it ended ("exited", "out-of-memory", "timeout") and keeps the peak memory in `outcome`.
+    `cut`: an Event set when the worker wrote more than the grader takes on its facts channel;
+    the tree is killed then too. Returns how it ended ("exited", "out-of-memory", "timeout",
+    "too-much") and keeps the peak memory in `outcome`.
     """
     while True:
         try:
@@ -94,6 +96,9 @@ def watch(process: subprocess.Popen, limits, started: float, outcome) -> str:
             return "exited"
         except subprocess.TimeoutExpired:
             pass
+        if cut is not None and cut.is_set():
+            _kill_tree(process)
+            return "too-much"
         rss = _tree_rss_mb(process.pid)
         outcome.peak_rss_mb = max(outcome.peak_rss_mb, rss)
         if rss > limits.memory_mb:
