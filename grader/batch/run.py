@@ -22,9 +22,9 @@ from pathlib import Path
 from grader.areas import AREA_KEYS
 from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
-from grader.batch.outputs import BatchError, Judged, Summary, now, record, write_outputs
+from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
 from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker, warm_zygote
-from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
+from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure
 from grader.grading import REFERENCE_DIR
@@ -172,8 +172,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         try:
             for entry, content, started, outcome in workers.grade(pending):
                 judged = _judged(entry.id, content, started, outcome, rubric, limits)
-                record(connection, out, judged, versions, summary)
-                remove(work / entry.id)
+                record_safely(connection, out, judged, versions, summary, rubric)
+                remove(work / entry.id)  # never raises: a tree it cannot remove is tried again next run
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
@@ -192,18 +192,25 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
     """(entry, folder, content hash) of each submission to grade; unreadable ones are recorded as such.
 
     A submission already graded with the same content, grader and profile is skipped (unless `force`).
+    Whatever goes wrong reading, unpacking or staging one submission is that submission's
+    failure: it is recorded (`unreadable`, or `crashed` where the grader itself failed) and
+    the batch goes on.
     """
     pending = []
     for entry in entries:
         started = now()
         try:
+            clear(work / entry.id)  # whatever an earlier run left there (a killed batch, student files)
             folder, content = prepare(entry, work / entry.id / "submission")
-        except BadSubmission as error:
-            content = hashlib.sha256(entry.path.read_bytes() if entry.path.is_file() else b"").hexdigest()
+        except Exception as error:
+            status, reason = (("unreadable", str(error)) if isinstance(error, BadSubmission) else
+                              ("crashed", f"the grader could not read or stage this submission "
+                                          f"({type(error).__name__}: {error})"))
+            content = content_hash(entry, reason)
             if force or not gradebook.already_graded(connection, entry.id, content, *versions):
-                record(connection, out, Judged(entry.id, content, "unreadable", str(error),
-                                               unreadable_grade(rubric, str(error)), Outcome(), started),
-                       versions, summary)
+                record_safely(connection, out, Judged(entry.id, content, status, reason,
+                                                      unreadable_grade(rubric, reason), Outcome(), started),
+                              versions, summary, rubric)
             else:
                 summary.skipped += 1
             remove(work / entry.id)
@@ -249,9 +256,13 @@ class Workers:
         """(entry, content hash, started, Outcome) of each pending submission, as each one finishes."""
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = {pool.submit(self._probe, entry, folder): (entry, content) for entry, folder, content in pending}
-            for future in concurrent.futures.as_completed(futures):
-                entry, content = futures[future]
-                yield (entry, content, *future.result())
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    entry, content = futures[future]
+                    yield (entry, content, *future.result())
+            finally:  # the batch stopped (a full disk, a kill): grade nothing more whose grade would be dropped
+                for future in futures:
+                    future.cancel()
 
     def _probe(self, entry, folder: Path) -> tuple[str, Outcome]:
         slot = self.slots.get()
