@@ -475,6 +475,9 @@ def check_a_class(base: Path, made) -> None:
     (outside / "secret.txt").write_bytes(SECRET)
     os.mkfifo(outside / "fifo")
     honest_folder(folder / "honest")
+    (folder / "notes.txt").write_text("not a submission")  # files other than zips are not submissions
+    (folder / "data.py").write_bytes(SECRET)
+    (folder / "readme").symlink_to(outside / "secret.txt")
     expected = 1
     for index, (name, submission) in enumerate(made):
         name = f"{name}{index}"  # distinct names, each with its oddity

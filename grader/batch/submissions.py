@@ -92,8 +92,8 @@ def discover(folder) -> list[Entry]:
         try:
             mode = path.lstat().st_mode
             is_zip = name.lower().endswith(".zip") and not stat.S_ISDIR(mode)
-            if stat.S_ISLNK(mode) and not is_zip and not path.is_dir():
-                continue  # a link to something that is not a submission (or to nothing)
+            if not is_zip and not path.is_dir():
+                continue  # notes.txt, or a link to something that is not a submission (or to nothing)
         except OSError:
             continue  # gone since the listing
         wanted = name[:-4] if is_zip else name
