@@ -141,10 +141,13 @@ class _Progress:
         self.task = self.bar.add_task("", total=total)
 
     def advance(self, submission: str, status: str, grade) -> None:
+        from rich.markup import escape
+
         from grader.grade import number
 
+        # ids and reasons are the students' text: shown as typed, never read as rich markup ("[/]" would raise)
         self.bar.update(self.task, advance=1,
-                        description=f"{submission}: {number(grade.score)}/{number(grade.max_score)} {status}")
+                        description=escape(f"{submission}: {number(grade.score)}/{number(grade.max_score)} {status}"))
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -181,6 +184,7 @@ def _batch(args) -> int:
 
 def _print_summary(facts: dict, out: Path, summary) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -193,7 +197,8 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
         for column in ("submission", "score", "status", "reason"):
             scores.add_column(column, justify="right" if column == "score" else "left")
         for name, status, score, max_score, _seconds, reason in sorted(summary.details):
-            scores.add_row(name, f"{score:g}/{max_score:g}", status, reason[:100] + ("…" if len(reason) > 100 else ""))
+            scores.add_row(escape(name), f"{score:g}/{max_score:g}", status,
+                           escape(reason[:100] + ("…" if len(reason) > 100 else "")))
         console.print(scores)
     table = Table(title="Batch summary", title_justify="left")
     table.add_column("status")
@@ -205,7 +210,7 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
     console.print(table)
     if facts["graded"]:
         console.print(f"Scores this run: mean {facts['mean']:g}, median {facts['median']:g}.")
-        slowest = ", ".join(f"{name} {seconds:.0f} s" for seconds, name in facts["slowest"])
+        slowest = escape(", ".join(f"{name} {seconds:.0f} s" for seconds, name in facts["slowest"]))
         console.print(f"Slowest: {slowest}.")
     if summary.cold_reason:
         console.print(f"[yellow]Warm workers were turned off partway[/] ({summary.cold_reason}); cold workers "

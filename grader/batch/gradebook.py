@@ -133,13 +133,28 @@ def export_csv(connection: sqlite3.Connection, path: Path, item_ids: list[str]) 
         points[(grading_id, item_id)] = value
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["submission", "status", "score", "max_score", *item_ids, "reason", "content_hash",
-                         "graded_at"])
+        writer.writerow([safe_cell(cell) for cell in ("submission", "status", "score", "max_score", *item_ids,
+                                                      "reason", "content_hash", "graded_at")])
         for row in rows:
-            writer.writerow([row["submission"], row["status"], _number(row["score"]), _number(row["max_score"]),
-                             *[_number(points.get((row["id"], item_id), "")) for item_id in item_ids],
-                             row["reason"], row["content_hash"][:12], row["finished"]])
+            writer.writerow([safe_cell(cell) for cell in (
+                row["submission"], row["status"], _number(row["score"]), _number(row["max_score"]),
+                *[_number(points.get((row["id"], item_id), "")) for item_id in item_ids],
+                row["reason"], row["content_hash"][:12], row["finished"])])
     return path
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text: one that starts like a formula gets a leading quote (OWASP).
+
+    Numbers the grader computed stay numbers; every text (a submission id, a reason that
+    quotes student code) starting with =, +, -, @, a tab or a carriage return is neutralized.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def merge(sources, destination) -> int:

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch import gradebook
-from grader.batch.judge import STATUSES
+from grader.batch.judge import STATUSES, unreadable_grade
 from grader.batch.sandbox import Outcome
+from grader.batch.submissions import id_problem
 from grader.facts import facts_to_data
 from grader.grade import Grade
 from grader.profile import profile_facts
@@ -57,19 +58,54 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
+def record_safely(connection, out: Path, judged: Judged, versions: tuple[str, str], summary: Summary,
+                  rubric) -> None:
+    """`record`, where a failure to record this grading is this submission's, never the batch's.
+
+    The grading becomes `crashed` with the reason, and the batch goes on; only a gradebook
+    that cannot be written at all (BatchError: a full disk) stops it.
+    """
+    try:
+        record(connection, out, judged, versions, summary)
+        return
+    except BatchError:
+        raise
+    except Exception as error:
+        reason = f"the grader could not record this grading ({type(error).__name__}: {error})"[:500]
+    try:
+        record(connection, out, Judged(judged.submission, judged.content_hash, "crashed", reason,
+                                       unreadable_grade(rubric, reason), Outcome(log=_text(judged.outcome.log)),
+                                       judged.started), versions, summary)
+    except BatchError:
+        raise
+    except Exception as error:  # not even that: the summary says so, the other submissions go on
+        summary.graded.append((judged.submission, "crashed", 0.0, 0.0, 0.0))
+        summary.details.append((judged.submission, "crashed", 0.0, 0.0, 0.0,
+                                f"{reason}; not in the gradebook ({type(error).__name__}: {error})"))
+
+
+def _text(value) -> str:
+    """Text that SQLite and UTF-8 files take: lone surrogates (undecodable bytes) written as escapes."""
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def record(connection, out: Path, judged: Judged, versions: tuple[str, str], summary: Summary) -> None:
-    """Store one grading (and its report page) the moment it is judged, and count it in the summary."""
+    """Store one grading (and its report page) the moment it is judged, and count it in the summary.
+
+    Everything that can fail is done before the one transaction that stores it, so a
+    failure here leaves nothing half recorded.
+    """
     grade, outcome = judged.grade, judged.outcome
     results = results_dict(grade, outcome.seconds)
     if judged.reason:
-        results["output"] = f"Status: {judged.status}: {judged.reason}\n" + results["output"]
+        results["output"] = f"Status: {judged.status}: {_text(judged.reason)}\n" + results["output"]
     facts = {area: facts_to_data(facts) for area, facts in grade.facts.items()}
     row = gradebook.Row(
         submission=judged.submission, content_hash=judged.content_hash, grader_version=versions[0],
-        profile_version=versions[1], status=judged.status, reason=judged.reason, score=grade.score,
+        profile_version=versions[1], status=judged.status, reason=_text(judged.reason), score=grade.score,
         max_score=grade.max_score, isolated=summary.isolated, duration=round(outcome.seconds, 3),
         peak_memory_mb=round(outcome.peak_rss_mb, 1), started=judged.started, finished=now(),
-        results_json=json.dumps(results), facts_json=json.dumps(facts), log=outcome.log,
+        results_json=json.dumps(results), facts_json=json.dumps(facts), log=_text(outcome.log),
     )
     try:
         gradebook.record(connection, row, grade.items)
@@ -89,14 +125,14 @@ def _write_report(out: Path, judged: Judged) -> None:
     from grader.report.html import submission_report
 
     folder = out / "submissions" / judged.submission
-    folder.mkdir(parents=True, exist_ok=True)
-    title = f"{judged.submission}: {judged.status}" + (f" ({judged.reason})" if judged.reason else "")
+    title = f"{judged.submission}: {judged.status}" + (f" ({_text(judged.reason)})" if judged.reason else "")
     try:
         page = submission_report(judged.grade, title, profile_facts("behaviour"), student_view=True)
     except Exception as error:  # a plot that cannot be drawn must not stop the batch
         page = f"<!DOCTYPE html><p>The report could not be drawn: {type(error).__name__}</p>"
     try:
-        (folder / "report.html").write_text(page, encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.html").write_text(_text(page), encoding="utf-8")
     except OSError:  # a full disk: the grade is in the gradebook; the exports at the end say what failed
         pass
 
@@ -106,6 +142,8 @@ def write_outputs(connection, out: Path, item_ids: list[str]) -> None:
     gradebook.export_csv(connection, out / "gradebook.csv", item_ids)
     write_class_report(connection, out)
     for row in gradebook.current(connection):
+        if id_problem(row["submission"]):  # a gradebook from before ids were checked: no path from it
+            continue
         folder = out / "submissions" / row["submission"]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "results.json").write_text(json.dumps(gradebook.results_of(row), indent=2) + "\n",

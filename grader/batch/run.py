@@ -23,9 +23,9 @@ from pathlib import Path
 from grader.areas import AREA_KEYS
 from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
-from grader.batch.outputs import BatchError, Judged, Summary, now, record, write_outputs
+from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
 from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker, warm_zygote
-from grader.batch.submissions import BadSubmission, discover, in_shard, prepare, remove
+from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure
 from grader.grading import REFERENCE_DIR
@@ -173,17 +173,9 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                           warm=summary.workers == "warm", needed=len(pending))
         try:
             for entry, content, started, outcome in workers.grade(pending):
-                try:
-                    judged = _judged(entry.id, content, started, outcome, rubric, limits)
-                    record(connection, out, judged, versions, summary)
-                except BatchError:  # the gradebook cannot be written at all: stop, saying why
-                    raise
-                except Exception as error:  # this grading only: the others are recorded as ever
-                    print(f"grader batch: the grading of {entry.id} could not be recorded ({type(error).__name__}: "
-                          f"{error}); the next run grades it again", file=sys.stderr)
-                    continue
-                finally:
-                    _discard(work / entry.id)
+                judged = _judged(entry.id, content, started, outcome, rubric, limits)  # never raises
+                record_safely(connection, out, judged, versions, summary, rubric)  # crashed, if it cannot
+                remove(work / entry.id)  # never raises: a tree it cannot remove is tried again next run
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
@@ -194,7 +186,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             raise BatchError(f"every grading is saved in {out / 'gradebook.sqlite'}, but the CSV and reports "
                              f"could not be written ({error.strerror or error}). Run the same command again "
                              "once there is room: it grades nothing twice and writes them.") from None
-    _discard(work)
+    remove(work)
     return summary
 
 
@@ -202,18 +194,25 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
     """(entry, folder, content hash) of each submission to grade; unreadable ones are recorded as such.
 
     A submission already graded with the same content, grader and profile is skipped (unless `force`).
+    Whatever goes wrong reading, unpacking or staging one submission is that submission's
+    failure: it is recorded (`unreadable`, or `crashed` where the grader itself failed) and
+    the batch goes on.
     """
     pending = []
     for entry in entries:
         started = now()
         try:
+            clear(work / entry.id)  # whatever an earlier run left there (a killed batch, student files)
             folder, content = prepare(entry, work / entry.id / "submission")
-        except BadSubmission as error:
-            content = hashlib.sha256(entry.path.read_bytes() if entry.path.is_file() else b"").hexdigest()
+        except Exception as error:
+            status, reason = (("unreadable", str(error)) if isinstance(error, BadSubmission) else
+                              ("crashed", f"the grader could not read or stage this submission "
+                                          f"({type(error).__name__}: {error})"))
+            content = content_hash(entry, reason)
             if force or not gradebook.already_graded(connection, entry.id, content, *versions):
-                record(connection, out, Judged(entry.id, content, "unreadable", str(error),
-                                               unreadable_grade(rubric, str(error)), Outcome(), started),
-                       versions, summary)
+                record_safely(connection, out, Judged(entry.id, content, status, reason,
+                                                      unreadable_grade(rubric, reason), Outcome(), started),
+                              versions, summary, rubric)
             else:
                 summary.skipped += 1
             remove(work / entry.id)
@@ -224,15 +223,6 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
             continue
         pending.append((entry, folder, content))
     return pending
-
-
-def _discard(folder: Path) -> None:
-    """A graded submission's copy and scratch folder, removed; one that resists stops nothing (.work goes at the end)."""
-    try:
-        remove(folder)
-    except Exception as error:  # RecursionError from a folder chain thousands deep, written by student code
-        print(f"grader batch: could not remove {folder} ({type(error).__name__}); it goes with the next run's "
-              ".work", file=sys.stderr)
 
 
 def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits) -> Judged:
@@ -268,9 +258,13 @@ class Workers:
         """(entry, content hash, started, Outcome) of each pending submission, as each one finishes."""
         with concurrent.futures.ThreadPoolExecutor(max_workers=self.jobs) as pool:
             futures = {pool.submit(self._probe, entry, folder): (entry, content) for entry, folder, content in pending}
-            for future in concurrent.futures.as_completed(futures):
-                entry, content = futures[future]
-                yield (entry, content, *future.result())
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    entry, content = futures[future]
+                    yield (entry, content, *future.result())
+            finally:  # the batch stopped (a full disk, a kill): grade nothing more whose grade would be dropped
+                for future in futures:
+                    future.cancel()
 
     def _probe(self, entry, folder: Path) -> tuple[str, Outcome]:
         slot = self.slots.get()
