@@ -583,9 +583,9 @@ def process_gone(pid: int, within: float) -> bool:
 
 
 def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch, capsys):
-    """Issue 18: an exception while one grading is judged or recorded is said, and that grading is left for the
-    next run; the others are recorded (the workers are stood in for: only the recording loop is tried)."""
-    from grader.batch import run
+    """Issue 18: an exception while one grading is recorded makes that submission's row `crashed`, with the
+    reason; the others are recorded (the workers are stood in for: only the recording loop is tried)."""
+    from grader.batch import outputs, run
 
     for name in ("ann", "ben", "cy"):
         shutil.copytree(materialize("stubs", tmp_path / "made" / name) / "assignment",
@@ -602,10 +602,10 @@ def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch,
         def close(self):
             return None
 
-    recorded = run.record
+    recorded = outputs.record
 
     def record(connection, out, judged, versions, summary):
-        if judged.submission == "ben":
+        if judged.submission == "ben" and "could not record" not in judged.reason:
             raise ValueError("a grading the gradebook chokes on")
         recorded(connection, out, judged, versions, summary)
 
@@ -616,11 +616,13 @@ def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch,
 
     removed = run.remove
     monkeypatch.setattr(run, "Workers", Workers)
-    monkeypatch.setattr(run, "record", record)
+    monkeypatch.setattr(outputs, "record", record)
     monkeypatch.setattr(run, "remove", remove)
     run.run_batch(tmp_path / "class", tmp_path / "results")
-    assert sorted(rows(tmp_path / "results")) == ["ann", "cy"]
+    graded = rows(tmp_path / "results")
+    assert sorted(graded) == ["ann", "ben", "cy"]
+    assert graded["ben"]["status"] == "crashed"
+    assert "could not record this grading (ValueError: a grading the gradebook chokes on)" in graded["ben"]["reason"]
     said = capsys.readouterr().err
-    assert "the grading of ben could not be recorded (ValueError: a grading the gradebook chokes on)" in said
     assert "could not remove" in said and "(RecursionError)" in said
     assert not (tmp_path / "results" / ".work").exists()

@@ -175,7 +175,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             for entry, content, started, outcome in workers.grade(pending):
                 judged = _judged(entry.id, content, started, outcome, rubric, limits)  # never raises
                 record_safely(connection, out, judged, versions, summary, rubric)  # crashed, if it cannot
-                remove(work / entry.id)  # never raises: a tree it cannot remove is tried again next run
+                _discard(work / entry.id)  # a tree it cannot remove is tried again next run
                 if progress:
                     progress.advance(entry.id, judged.status, judged.grade)
         finally:  # the warm workers go with the batch, even when it is interrupted
@@ -186,7 +186,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
             raise BatchError(f"every grading is saved in {out / 'gradebook.sqlite'}, but the CSV and reports "
                              f"could not be written ({error.strerror or error}). Run the same command again "
                              "once there is room: it grades nothing twice and writes them.") from None
-    remove(work)
+    _discard(work)
     return summary
 
 
@@ -223,6 +223,15 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
             continue
         pending.append((entry, folder, content))
     return pending
+
+
+def _discard(folder: Path) -> None:
+    """A graded submission's copy and scratch folder, removed; one that resists stops nothing (.work goes at the end)."""
+    try:
+        remove(folder)  # never raises; the guard keeps it so should that change
+    except Exception as error:
+        print(f"grader batch: could not remove {folder} ({type(error).__name__}); it goes with the next run's "
+              ".work", file=sys.stderr)
 
 
 def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits) -> Judged:
