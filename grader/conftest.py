@@ -22,6 +22,7 @@ from grader.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from grader import options  # noqa: E402
 from grader.areas import AREAS  # noqa: E402
 from grader.grade import Grade  # noqa: E402
 from grader.grading import DEFAULT_SUBMISSION, check_reference, judge, probe_safely, reference_facts  # noqa: E402
@@ -32,27 +33,16 @@ from grader.rubric import load_rubric  # noqa: E402
 SESSION_KEY = pytest.StashKey["GradingSession"]()
 
 
-def pytest_addoption(parser):
-    group = parser.getgroup("grader", "grading a submission of the cats-vs-dogs assignment")
-    group.addoption(
-        "--submission",
-        metavar="PATH",
-        default=None,
-        help="folder to grade: one holding assignment/ or data.py, model.py, callbacks.py, "
-        "train.py (default: ./assignment)",
-    )
-    group.addoption(
-        "--grader-json",
-        metavar="PATH",
-        default=None,
-        help="also write the grade to PATH in Gradescope's results.json format",
-    )
-    group.addoption(
-        "--grader-report",
-        metavar="PATH",
-        default=None,
-        help="also write the grade as a self-contained HTML page, with plots of the training runs",
-    )
+def pytest_addoption(parser, pluginmanager):
+    """The options, where pyproject.toml's `-p grader.options` did not already add them (grader/options.py)."""
+    if pluginmanager.has_plugin(options.PLUGIN):
+        return
+    options.add_options(parser)
+    # Too late for pytest's first reading of the command line: the value of a `--submission PATH`
+    # still counts as a path whose conftest.py pytest loads after this one. Grading needs no
+    # conftest but this one, so none other loads (pytest's --noconftest, set from here).
+    if hasattr(pluginmanager, "_noconftest"):
+        pluginmanager._noconftest = True
 
 
 def pytest_configure(config):
