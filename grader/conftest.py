@@ -27,7 +27,7 @@ from grader.areas import AREAS  # noqa: E402
 from grader.grade import Grade  # noqa: E402
 from grader.grading import DEFAULT_SUBMISSION, check_reference, judge, probe_safely, reference_facts  # noqa: E402
 from grader.profile import ProfileError  # noqa: E402
-from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
+from grader.probes.student_code import Submission, SubmissionNotFound, shadowing_note  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
@@ -55,7 +55,12 @@ def pytest_configure(config):
         check_reference()
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
-    config.stash[SESSION_KEY] = GradingSession(submission)
+    session = GradingSession(submission)
+    # A keras.py (numpy.py, grader.py, ...) in the submission must not stand in for the library.
+    note = shadowing_note(submission.keep_libraries_real())
+    if note:
+        session.notes.append(note)
+    config.stash[SESSION_KEY] = session
     for area in AREAS:  # `pytest grader -m model` grades one area
         config.addinivalue_line("markers", f"{area.key}: rubric area {area.number}, {area.title}")
     # The grade table carries expected / found / hint for every lost point: pytest's own
@@ -107,7 +112,10 @@ class GradingSession:
 
 @pytest.fixture(scope="session")
 def grading(request, tmp_path_factory) -> tuple[GradingSession, Path]:
-    return request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
+    session, scratch = request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
+    if session.submission.workdir is None:  # student code's working folder: this run's scratch, not the repository
+        session.submission.workdir = scratch / "work"
+    return session, scratch
 
 
 def pytest_generate_tests(metafunc):
