@@ -51,13 +51,19 @@ def pytest_configure(config):
         submission = Submission(path)
     except SubmissionNotFound as error:
         raise pytest.UsageError(f"--submission: {error}") from None
+    foreign = submissions_pytest_files(config, submission)
+    if foreign:
+        raise pytest.UsageError(
+            f"pytest loaded {', '.join(foreign)}, from the folder being graded, as its own settings or plugins: "
+            "the grade would not be the grader's. Put the grader folder first, `pytest grader --submission PATH`, "
+            "or write the option as `--submission=PATH`.")
     try:
         check_reference()
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
     session = GradingSession(submission)
     # A keras.py (numpy.py, grader.py, ...) in the submission must not stand in for the library.
-    note = shadowing_note(submission.keep_libraries_real())
+    note = shadowing_note(submission.keep_libraries_real(), submission)
     if note:
         session.notes.append(note)
     config.stash[SESSION_KEY] = session
@@ -70,6 +76,30 @@ def pytest_configure(config):
     config.option.showcapture = "no"
     if config.option.reportchars == "fE":  # pytest's default: the table lists the failures
         config.option.reportchars = "E"
+
+
+def submissions_pytest_files(config, submission: Submission) -> list[str]:
+    """The submission's own pytest.ini (...) or conftest.py files that pytest loaded before grading began.
+
+    `pytest grader --submission PATH` never loads them (grader/options.py), but pytest chooses
+    its settings file before any plugin loads, from the paths on the command line in their
+    order: with the option first (`pytest --submission PATH grader`), a pytest.ini in PATH
+    wins, and so does a conftest.py there. A folder that holds the running grader is its own.
+    """
+    home = Path(__file__).resolve().parent.parent
+
+    def theirs(path) -> bool:
+        path = Path(path).resolve()
+        return (any(path.is_relative_to(folder) for folder in submission.folders)
+                and not any(folder == home or folder.is_relative_to(home / "grader") for folder in submission.folders
+                            if path.is_relative_to(folder)))
+
+    files = [str(config.inipath)] if config.inipath is not None and theirs(config.inipath) else []
+    for plugin in config.pluginmanager.get_plugins():
+        file = getattr(plugin, "__file__", None)
+        if file and Path(file).name == "conftest.py" and theirs(file):
+            files.append(file)
+    return files
 
 
 class GradingSession:

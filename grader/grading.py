@@ -177,7 +177,7 @@ def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_t
 
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
         submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT, workdir=Path(scratch) / "work")
-        note = shadowing_note(submission.keep_libraries_real())
+        note = shadowing_note(submission.keep_libraries_real(), submission)
         facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
     grade = judge(rubric or load_rubric(), facts)
     grade.notes += [note] if note else []

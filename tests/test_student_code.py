@@ -247,6 +247,6 @@ def test_files_named_like_libraries_leave_sys_path_and_the_real_library_is_used(
     assert str(root) not in sys.path
     module = submission.module("callbacks")
     assert module.K.__name__ == "keras" and hasattr(module.K, "callbacks") and hasattr(module.J, "dumps")
-    note = shadowing_note(shadows)
-    assert "keras.py (named like the module keras)" in note and "helpers" not in note
+    note = shadowing_note(shadows, submission)
+    assert "keras.py (named like the module keras, which callbacks.py imports)" in note and "helpers" not in note
     assert shadowing_note([]) is None

@@ -75,10 +75,25 @@ def test_a_submissions_pytest_files_and_library_names_change_nothing(how, tmp_pa
     assert "Total: 25 / 25 points" in shown, run.stdout[-3000:] + run.stderr[-3000:]
     assert run.returncode == 0
     assert not marker.exists()
-    assert "keras.py (named like the module keras)" in shown and "Rename the file" in shown
+    assert "keras.py (named like the module keras, which" in shown and "Rename the file" in shown
     assert git_status() == before
     for folder in (REPOSITORY, submission, tmp_path):
         assert not [name for name in LEAKS if (folder / name).exists()], folder
     landed = {path.name for path in base.rglob("*.txt")}
     assert {"init-ran.txt", "leak-import.txt", "leak-call.txt"} <= landed  # in the run's scratch folder
     assert "conftest-ran.txt" not in landed
+
+
+def test_with_the_option_first_a_submissions_pytest_ini_is_refused_by_name(tmp_path):
+    """`pytest --submission PATH grader`: pytest picks PATH/pytest.ini before any plugin can say otherwise."""
+    submission = tmp_path / "bob"
+    submission.mkdir()
+    for module in REFERENCE.glob("*.py"):
+        shutil.copy(module, submission / module.name)
+    (submission / "pytest.ini").write_text("[pytest]\naddopts = -k reduce_lr\n")
+    run = subprocess.run([sys.executable, "-m", "pytest", "--submission", str(submission), "grader",
+                          "-p", "no:cacheprovider", "--collect-only", "-q"],
+                         cwd=REPOSITORY, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "GRADER_REFERENCE": "profile"})
+    assert run.returncode == 4
+    assert f"pytest loaded {submission / 'pytest.ini'}" in run.stderr and "--submission=PATH" in run.stderr

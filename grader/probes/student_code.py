@@ -231,6 +231,18 @@ class Submission:
             sys.path[:] = saved
         return shadows
 
+    def importers_of(self, name: str) -> list[str]:
+        """The submission's modules with an `import name` or `from name import` line."""
+        pattern = re.compile(rf"^\s*(import|from)\s+{re.escape(name)}\b", re.MULTILINE)
+        found = []
+        for module in MODULES:
+            try:
+                if pattern.search((self.root / f"{module}.py").read_text(encoding="utf-8", errors="replace")):
+                    found.append(f"{module}.py")
+            except OSError:
+                pass
+        return found
+
     def _is_submission_folder(self, entry: str) -> bool:
         return _resolved(entry) in self.folders
 
@@ -376,11 +388,17 @@ def _origin(name: str, path: list[str]) -> str | None:
     return spec.origin if spec.origin not in (None, "namespace") else str(next(iter(spec.submodule_search_locations or []), "")) or None
 
 
-def shadowing_note(shadows: list[tuple[str, str]]) -> str | None:
+def shadowing_note(shadows: list[tuple[str, str]], submission: Submission | None = None) -> str | None:
     """The note a student reads about files named like modules they (or the grader) import."""
     if not shadows:
         return None
-    files = ", ".join(f"{file} (named like the module {name})" for file, name in shadows)
+
+    def described(file: str, name: str) -> str:
+        importers = submission.importers_of(name) if submission is not None else []
+        imported = f", which {' and '.join(importers)} import{'s' if len(importers) == 1 else ''}" if importers else ""
+        return f"{file} (named like the module {name}{imported})"
+
+    files = ", ".join(described(file, name) for file, name in shadows)
     return (f"Your submission holds {files}. The grader ignored {'it' if len(shadows) == 1 else 'them'} and used "
             "the real module, but wherever that folder comes first on Python's path (when you run "
             "`python train.py` there, say), `import` finds your file instead, and the library breaks. "
