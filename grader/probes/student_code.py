@@ -72,6 +72,7 @@ class Submission:
         self.package_name = f"_graded_submission_{next(_package_counter)}"
         self._modules: dict[str, types.ModuleType | Failure] = {}
         self._package = None
+        self._initialised = False  # __init__.py has run (or there is none)
         self._package_failure: Failure | None = None  # __init__.py raised: no module of the package loads
         # Facts one probe learned and another can reuse (e.g. the label format the
         # model's loss accepts), so that no probe pays twice for the same answer.
@@ -125,11 +126,11 @@ class Submission:
         Keras class the grader relies on (which is undone at once).
         """
         outcome = _Outcome()
+        previous_cwd = _cwd()
+        os.chdir(self._working_folder())
         before = guard.snapshot()
         real_exit = os._exit
         os._exit = _exit_called
-        previous_cwd = _cwd()
-        os.chdir(self._working_folder())
         try:
             with time_limit(seconds or self.call_timeout) as limit:
                 try:
@@ -174,6 +175,15 @@ class Submission:
             summary=_one_line(error),
             traceback=self._student_traceback(error),
         )
+
+    @contextlib.contextmanager
+    def working_in(self, folder: Path):
+        """Calls into student code in this block run in `folder` (a probe's own scratch folder)."""
+        saved, self.workdir = self.workdir, Path(folder)
+        try:
+            yield
+        finally:
+            self.workdir = saved
 
     def _working_folder(self) -> Path:
         if self.workdir is None:
@@ -288,7 +298,7 @@ class Submission:
         __init__.py raises cannot import their modules either: every module reports it.
         """
         package = self._ensure_package()
-        if package.__spec__.loader is None or getattr(self, "_initialised", False):
+        if package.__spec__.loader is None or self._initialised:
             return self._package_failure
         self._initialised = True
         with self._guarded("__init__.py") as outcome:
