@@ -22,37 +22,27 @@ from grader.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # before anything imports TensorFlow
 
+from grader import options  # noqa: E402
 from grader.areas import AREAS  # noqa: E402
 from grader.grade import Grade  # noqa: E402
 from grader.grading import DEFAULT_SUBMISSION, check_reference, judge, probe_safely, reference_facts  # noqa: E402
 from grader.profile import ProfileError  # noqa: E402
-from grader.probes.student_code import Submission, SubmissionNotFound  # noqa: E402
+from grader.probes.student_code import Submission, SubmissionNotFound, shadowing_note  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
 
 SESSION_KEY = pytest.StashKey["GradingSession"]()
 
 
-def pytest_addoption(parser):
-    group = parser.getgroup("grader", "grading a submission of the cats-vs-dogs assignment")
-    group.addoption(
-        "--submission",
-        metavar="PATH",
-        default=None,
-        help="folder to grade: one holding assignment/ or data.py, model.py, callbacks.py, "
-        "train.py (default: ./assignment)",
-    )
-    group.addoption(
-        "--grader-json",
-        metavar="PATH",
-        default=None,
-        help="also write the grade to PATH in Gradescope's results.json format",
-    )
-    group.addoption(
-        "--grader-report",
-        metavar="PATH",
-        default=None,
-        help="also write the grade as a self-contained HTML page, with plots of the training runs",
-    )
+def pytest_addoption(parser, pluginmanager):
+    """The options, where pyproject.toml's `-p grader.options` did not already add them (grader/options.py)."""
+    if pluginmanager.has_plugin(options.PLUGIN):
+        return
+    options.add_options(parser)
+    # Too late for pytest's first reading of the command line: the value of a `--submission PATH`
+    # still counts as a path whose conftest.py pytest loads after this one. Grading needs no
+    # conftest but this one, so none other loads (pytest's --noconftest, set from here).
+    if hasattr(pluginmanager, "_noconftest"):
+        pluginmanager._noconftest = True
 
 
 def pytest_configure(config):
@@ -61,11 +51,22 @@ def pytest_configure(config):
         submission = Submission(path)
     except SubmissionNotFound as error:
         raise pytest.UsageError(f"--submission: {error}") from None
+    foreign = submissions_pytest_files(config, submission)
+    if foreign:
+        raise pytest.UsageError(
+            f"pytest loaded {', '.join(foreign)}, from the folder being graded, as its own settings or plugins: "
+            "the grade would not be the grader's. Put the grader folder first, `pytest grader --submission PATH`, "
+            "or write the option as `--submission=PATH`.")
     try:
         check_reference()
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
-    config.stash[SESSION_KEY] = GradingSession(submission)
+    session = GradingSession(submission)
+    # A keras.py (numpy.py, grader.py, ...) in the submission must not stand in for the library.
+    note = shadowing_note(submission.keep_libraries_real(), submission)
+    if note:
+        session.notes.append(note)
+    config.stash[SESSION_KEY] = session
     for area in AREAS:  # `pytest grader -m model` grades one area
         config.addinivalue_line("markers", f"{area.key}: rubric area {area.number}, {area.title}")
     # The grade table carries expected / found / hint for every lost point: pytest's own
@@ -75,6 +76,30 @@ def pytest_configure(config):
     config.option.showcapture = "no"
     if config.option.reportchars == "fE":  # pytest's default: the table lists the failures
         config.option.reportchars = "E"
+
+
+def submissions_pytest_files(config, submission: Submission) -> list[str]:
+    """The submission's own pytest.ini (...) or conftest.py files that pytest loaded before grading began.
+
+    `pytest grader --submission PATH` never loads them (grader/options.py), but pytest chooses
+    its settings file before any plugin loads, from the paths on the command line in their
+    order: with the option first (`pytest --submission PATH grader`), a pytest.ini in PATH
+    wins, and so does a conftest.py there. A folder that holds the running grader is its own.
+    """
+    home = Path(__file__).resolve().parent.parent
+
+    def theirs(path) -> bool:
+        path = Path(path).resolve()
+        return (any(path.is_relative_to(folder) for folder in submission.folders)
+                and not any(folder == home or folder.is_relative_to(home / "grader") for folder in submission.folders
+                            if path.is_relative_to(folder)))
+
+    files = [str(config.inipath)] if config.inipath is not None and theirs(config.inipath) else []
+    for plugin in config.pluginmanager.get_plugins():
+        file = getattr(plugin, "__file__", None)
+        if file and Path(file).name == "conftest.py" and theirs(file):
+            files.append(file)
+    return files
 
 
 class GradingSession:
@@ -117,7 +142,10 @@ class GradingSession:
 
 @pytest.fixture(scope="session")
 def grading(request, tmp_path_factory) -> tuple[GradingSession, Path]:
-    return request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
+    session, scratch = request.config.stash[SESSION_KEY], tmp_path_factory.mktemp("scratch")
+    if session.submission.workdir is None:  # student code's working folder: this run's scratch, not the repository
+        session.submission.workdir = scratch / "work"
+    return session, scratch
 
 
 def pytest_generate_tests(metafunc):

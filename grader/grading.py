@@ -148,8 +148,9 @@ def live_reference_facts(key: str):
         if declared.reference_probe:
             inputs = tuple(settled(name, live_reference_facts(name), reference=True)
                            for name in declared.reference_uses)
-            return declared.probe_function(reference=True)(Submission(REFERENCE_DIR), Path(scratch), *inputs)
-        return probe_area(key, Submission(REFERENCE_DIR), Path(scratch))
+            reference = Submission(REFERENCE_DIR, workdir=Path(scratch) / "work")
+            return declared.probe_function(reference=True)(reference, Path(scratch), *inputs)
+        return probe_area(key, Submission(REFERENCE_DIR, workdir=Path(scratch) / "work"), Path(scratch))
 
 
 def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str] | None = None) -> Grade:
@@ -172,9 +173,12 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
 
 def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_timeout: float | None = None) -> Grade:
     """Probe and judge a submission folder in this process (the tests, and `grader grade`'s twin)."""
-    from grader.probes.student_code import CALL_TIMEOUT, Submission
+    from grader.probes.student_code import CALL_TIMEOUT, Submission, shadowing_note
 
-    submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT)
     with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
+        submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT, workdir=Path(scratch) / "work")
+        note = shadowing_note(submission.keep_libraries_real(), submission)
         facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
-    return judge(rubric or load_rubric(), facts)
+    grade = judge(rubric or load_rubric(), facts)
+    grade.notes += [note] if note else []
+    return grade

@@ -120,6 +120,8 @@ def test_the_students_readme_and_project_file(exported):
     assert all(item.description in readme for item in VISIBLE)
     project = (exported / "pyproject.toml").read_text()
     assert 'testpaths = ["grader"]' in project and "hidden" not in project
+    # --submission known before pytest looks for conftest files (grader/options.py), from a clone not yet installed
+    assert 'addopts = ["-p", "grader.options",' in project and 'pythonpath = ["."]' in project
 
 
 def test_export_refuses_a_folder_in_use_and_a_stale_profile(tmp_path, monkeypatch):

@@ -216,3 +216,56 @@ def test_a_keras_error_reads_as_one_line_of_plain_text(tmp_path):
     assert failure.kind == "raised" and failure.summary.startswith("ValueError: Computed output size")
     assert "\n" not in failure.summary and "\x1b[" not in failure.summary
     assert "Arguments received" not in failure.summary
+
+
+def test_a_failing_init_is_named_by_every_module_and_runs_once(tmp_path):
+    root = write(tmp_path / "s", __init__="COUNT = []\nraise RuntimeError('init broke')\n",
+                 data="X = 1\n", model="X = 1\n")
+    submission = Submission(root)
+    data, model = submission.module("data"), submission.module("model")
+    assert data is model and data.kind == "import_error" and data.where == "__init__.py"
+    assert data.summary == "RuntimeError: init broke" and 'File "__init__.py", line 2' in data.traceback
+    assert "init broke" in data.explain()
+
+
+def test_student_code_runs_in_the_scratch_folder_and_leaves_the_working_folder_alone(tmp_path, monkeypatch):
+    import os
+
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    root = write(tmp_path / "s", __init__="open('init.txt', 'w').write('x')\n", callbacks="""
+        import os
+        open("import.txt", "w").write("x")
+
+        def make_callbacks(path):
+            open("call.txt", "w").write("x")
+            os.chdir("/")
+            return []
+    """)
+    work = tmp_path / "work"
+    submission = Submission(root, workdir=work)
+    returned, failure = submission.call(submission.function("callbacks", "make_callbacks"), "x.keras")
+    assert returned == [] and failure is None
+    assert sorted(p.name for p in work.iterdir()) == ["call.txt", "import.txt", "init.txt"]
+    assert os.getcwd() == str(here) and not list(here.iterdir()) and not list(root.glob("*.txt"))
+    lone = Submission(root)  # no scratch folder given: one of its own, never the working folder
+    lone.module("callbacks")
+    assert lone.workdir != here and (lone.workdir / "import.txt").is_file() and not list(here.iterdir())
+
+
+def test_files_named_like_libraries_leave_sys_path_and_the_real_library_is_used(tmp_path, monkeypatch):
+    from grader.probes.student_code import shadowing_note
+
+    root = write(tmp_path / "s", keras="raise ImportError('not keras')\n", json="X = 1\n",
+                 helpers="X = 1\n", callbacks="import keras, json\nK, J = keras, json\n")
+    monkeypatch.syspath_prepend(str(root))  # as when pytest is started in the submission folder
+    submission = Submission(root)
+    shadows = submission.keep_libraries_real()
+    assert shadows == [("json.py", "json"), ("keras.py", "keras")]
+    assert str(root) not in sys.path
+    module = submission.module("callbacks")
+    assert module.K.__name__ == "keras" and hasattr(module.K, "callbacks") and hasattr(module.J, "dumps")
+    note = shadowing_note(shadows, submission)
+    assert "keras.py (named like the module keras, which callbacks.py imports)" in note and "helpers" not in note
+    assert shadowing_note([]) is None

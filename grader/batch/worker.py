@@ -120,7 +120,7 @@ def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=(
     from grader.grading import probe_safely
     from grader.probes.student_code import Submission
 
-    submission = Submission(submission_path)
+    submission = Submission(submission_path, workdir=scratch)
     os.chdir(scratch)
     dumps, write = json.dumps, channel.write
     baseline = snapshot()

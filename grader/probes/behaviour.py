@@ -8,8 +8,6 @@ For the reference, `expected_behaviour` replays its callbacks on the same script
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 from pathlib import Path
 
@@ -123,22 +121,11 @@ def _callbacks_for_run(submission, make_callbacks, folder: Path):
     return list(returned), None
 
 
-@contextlib.contextmanager
-def _working_directory(folder: Path):
-    """Relative paths written by student code land in the run's scratch folder."""
-    previous = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
 def _scripted_run(submission, callbacks, model, label_format, scale, size, folder: Path) -> dict:
     images, labels = blob_images(TRAIN_IMAGES + VAL_IMAGES, size)
     images = images * scale
     recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
-    with _working_directory(folder):
+    with submission.working_in(folder):  # relative paths written by student code land in the run's folder
         _, failure = submission.call(
             model.fit, images[:TRAIN_IMAGES], labels_as(labels[:TRAIN_IMAGES], label_format),
             validation_data=(images[TRAIN_IMAGES:], labels_as(labels[TRAIN_IMAGES:], label_format)),
@@ -176,7 +163,7 @@ def _natural_run(submission, callbacks, model, label_format, scale, size, folder
     images, train_labels, val_labels = contradictory_images(TRAIN_IMAGES, size)
     images = images * scale
     recorder = make_event_recorder(write_checkpoints=True)
-    with _working_directory(folder):
+    with submission.working_in(folder):  # relative paths written by student code land in the run's folder
         _, failure = submission.call(
             model.fit, images, labels_as(train_labels, label_format),
             validation_data=(images, labels_as(val_labels, label_format)),

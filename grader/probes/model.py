@@ -101,13 +101,13 @@ def student_model(submission, input_shape=None):
         return _student_model_at(submission, tuple(input_shape))
     if "grading_shape" in submission.memo:
         return _student_model_at(submission, submission.memo["grading_shape"])
-    first = None
+    first, problem = None, None
     shapes = list(GRADING_SIZES)
     for shape in shapes:
         result = _student_model_at(submission, shape)
         if result[3] is None:
             submission.memo["grading_shape"] = shape
-            if first is not None:
+            if problem is not None:
                 submission.memo["smaller_size_problem"] = problem
             return result
         if first is None:

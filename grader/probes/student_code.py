@@ -13,9 +13,12 @@ import importlib.util
 import itertools
 import os
 import re
+import shutil
 import sys
+import tempfile
 import traceback
 import types
+import weakref
 from pathlib import Path
 
 from grader.facts import Failure
@@ -58,12 +61,19 @@ def find_package_dir(path) -> Path:
 class Submission:
     """One submission's modules, imported lazily and at most once each."""
 
-    def __init__(self, path, call_timeout: float = CALL_TIMEOUT):
+    def __init__(self, path, call_timeout: float = CALL_TIMEOUT, workdir=None):
         self.root = find_package_dir(path)
+        self.folders = tuple(dict.fromkeys((self.root, Path(path).resolve())))  # assignment/ and the folder given
         self.call_timeout = call_timeout
+        # The working folder of every call into student code: relative paths it writes land
+        # there, never in the grader's repository or the folder pytest was started in. A
+        # scratch folder of the caller's, or one of its own, made at the first call.
+        self.workdir = Path(workdir) if workdir is not None else None
         self.package_name = f"_graded_submission_{next(_package_counter)}"
         self._modules: dict[str, types.ModuleType | Failure] = {}
         self._package = None
+        self._initialised = False  # __init__.py has run (or there is none)
+        self._package_failure: Failure | None = None  # __init__.py raised: no module of the package loads
         # Facts one probe learned and another can reuse (e.g. the label format the
         # model's loss accepts), so that no probe pays twice for the same answer.
         self.memo: dict[str, object] = {}
@@ -116,6 +126,8 @@ class Submission:
         Keras class the grader relies on (which is undone at once).
         """
         outcome = _Outcome()
+        previous_cwd = _cwd()
+        os.chdir(self._working_folder())
         before = guard.snapshot()
         real_exit = os._exit
         os._exit = _exit_called
@@ -141,6 +153,7 @@ class Submission:
             with alarm_blocked():
                 os._exit = real_exit
                 replaced = guard.restore(before)
+                _chdir_back(previous_cwd)
         if replaced and outcome.failure is None:
             outcome.value = None
             outcome.failure = Failure(kind="tampered", where=where,
@@ -163,12 +176,95 @@ class Submission:
             traceback=self._student_traceback(error),
         )
 
+    @contextlib.contextmanager
+    def working_in(self, folder: Path):
+        """Calls into student code in this block run in `folder` (a probe's own scratch folder)."""
+        saved, self.workdir = self.workdir, Path(folder)
+        try:
+            yield
+        finally:
+            self.workdir = saved
+
+    def _working_folder(self) -> Path:
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="grader-work-"))
+            weakref.finalize(self, shutil.rmtree, str(self.workdir), ignore_errors=True)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        return self.workdir
+
+    # -- files named like libraries ------------------------------------------------------
+
+    def shadowing_files(self) -> list[tuple[str, str]]:
+        """(file, module) for each file of the submission named like a module Python finds elsewhere.
+
+        A keras.py beside train.py is the keras that `import keras` gets wherever that
+        folder comes first on sys.path: when the student runs `python train.py`, or when
+        pytest was started in that folder.
+        """
+        found = []
+        path = [entry for entry in sys.path if not self._is_submission_folder(entry)]
+        for folder in self.folders:
+            for entry in sorted(folder.iterdir()):
+                name = entry.stem if entry.suffix == ".py" and entry.is_file() else entry.name
+                if not (entry.suffix == ".py" or (entry / "__init__.py").is_file()):
+                    continue
+                if not name.isidentifier() or name.startswith("_") or name in MODULES or name in _OWN_NAMES:
+                    continue
+                origin = _origin(name, path)
+                if origin is not None and Path(origin).resolve() not in (entry.resolve(), (entry / "__init__.py").resolve()):
+                    found.append((str(entry.relative_to(self.folders[-1])) + ("/" if entry.is_dir() else ""), name))
+        return found
+
+    def keep_libraries_real(self) -> list[tuple[str, str]]:
+        """Make sure that the grader, and student code, import the real modules the submission's files are named like.
+
+        The submission's folders leave sys.path (its modules load through their package, not
+        through sys.path), except one that holds the running grader (a student's own copy of the
+        repository); each module a file is named like is imported now, from everywhere but there,
+        so that a later `import keras`, the grader's or the student's, finds it in sys.modules.
+        Returns the files, for a note (see `shadowing_note`).
+        """
+        shadows = self.shadowing_files()
+        grader_home = Path(__file__).resolve().parents[2]
+        sys.path[:] = [entry for entry in sys.path
+                       if not (self._is_submission_folder(entry) and _resolved(entry) != grader_home)]
+        saved = list(sys.path)
+        sys.path[:] = [entry for entry in saved if not self._is_submission_folder(entry)]
+        try:
+            for _, name in shadows:
+                if name not in sys.modules and name not in _NEVER_IMPORT:
+                    try:
+                        importlib.import_module(name)
+                    except Exception:  # noqa: BLE001  a library that fails to import is not the grader's to need
+                        pass
+        finally:
+            sys.path[:] = saved
+        return shadows
+
+    def importers_of(self, name: str) -> list[str]:
+        """The submission's modules with an `import name` or `from name import` line."""
+        pattern = re.compile(rf"^\s*(import|from)\s+{re.escape(name)}\b", re.MULTILINE)
+        found = []
+        for module in MODULES:
+            try:
+                if pattern.search((self.root / f"{module}.py").read_text(encoding="utf-8", errors="replace")):
+                    found.append(f"{module}.py")
+            except OSError:
+                pass
+        return found
+
+    def _is_submission_folder(self, entry: str) -> bool:
+        return _resolved(entry) in self.folders
+
     # -- importing ---------------------------------------------------------------------
 
     def _import(self, name: str):
         where = f"{name}.py"
         if not (self.root / where).is_file():
             return Failure(kind="missing", where=where, summary=f"there is no {where} in {self.root.name}/")
+        failure = self._initialise_package()
+        if failure is not None:
+            return failure
         with self._guarded(where) as outcome:
             outcome.value = importlib.import_module(f"{self.package_name}.{name}")
         failure = outcome.failure
@@ -180,6 +276,7 @@ class Submission:
         return failure
 
     def _ensure_package(self):
+        """The package the modules load into, created (its __init__.py not yet run: see below)."""
         if self._package is None:
             init = self.root / "__init__.py"
             if init.is_file():
@@ -191,10 +288,27 @@ class Submission:
                 spec.submodule_search_locations = [str(self.root)]
             package = importlib.util.module_from_spec(spec)
             sys.modules[self.package_name] = package
-            if init.is_file():
-                spec.loader.exec_module(package)
             self._package = package
         return self._package
+
+    def _initialise_package(self) -> Failure | None:
+        """Run the submission's __init__.py once, guarded like any student code; its Failure if it fails.
+
+        Python runs a package's __init__.py before any of its modules, so a student whose
+        __init__.py raises cannot import their modules either: every module reports it.
+        """
+        package = self._ensure_package()
+        if package.__spec__.loader is None or self._initialised:
+            return self._package_failure
+        self._initialised = True
+        with self._guarded("__init__.py") as outcome:
+            package.__spec__.loader.exec_module(package)
+        failure = outcome.failure
+        if failure is not None and failure.kind == "raised":
+            failure = Failure(kind="import_error", where="__init__.py", summary=failure.summary,
+                              traceback=failure.traceback)
+        self._package_failure = failure
+        return failure
 
     @contextlib.contextmanager
     def _as_assignment(self):
@@ -255,8 +369,68 @@ class _Outcome:
     failure: Failure | None = None
 
 
+# Names the submission's own files may have: the package's, and pytest's, which the grader never loads.
+_OWN_NAMES = {"assignment", "conftest", "setup", "test", "tests"}
+# Modules that do something when imported (open a browser, print, start a GUI): never imported ahead.
+_NEVER_IMPORT = {"antigravity", "this", "turtle", "turtledemo", "idlelib", "tkinter"}
+
+
+def _resolved(entry: str) -> Path | None:
+    try:
+        return Path(entry or os.curdir).resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def _origin(name: str, path: list[str]) -> str | None:
+    """Where `import name` would load from with `path` as sys.path (None: nowhere, or nowhere on disk)."""
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return getattr(loaded, "__file__", None) or "(built in)"
+    if name in sys.builtin_module_names:
+        return "(built in)"
+    try:
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    return spec.origin if spec.origin not in (None, "namespace") else str(next(iter(spec.submodule_search_locations or []), "")) or None
+
+
+def shadowing_note(shadows: list[tuple[str, str]], submission: Submission | None = None) -> str | None:
+    """The note a student reads about files named like modules they (or the grader) import."""
+    if not shadows:
+        return None
+
+    def described(file: str, name: str) -> str:
+        importers = submission.importers_of(name) if submission is not None else []
+        imported = f", which {' and '.join(importers)} import{'s' if len(importers) == 1 else ''}" if importers else ""
+        return f"{file} (named like the module {name}{imported})"
+
+    files = ", ".join(described(file, name) for file, name in shadows)
+    return (f"Your submission holds {files}. The grader ignored {'it' if len(shadows) == 1 else 'them'} and used "
+            "the real module, but wherever that folder comes first on Python's path (when you run "
+            "`python train.py` there, say), `import` finds your file instead, and the library breaks. "
+            "Rename the file.")
+
+
 def _exit_called(code=0):
     raise _ExitCalled(code)
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:  # the folder was removed under us
+        return None
+
+
+def _chdir_back(folder: str | None) -> None:
+    try:
+        os.chdir(folder or tempfile.gettempdir())
+    except OSError:
+        os.chdir(tempfile.gettempdir())
 
 
 def _relative(filename: str, root: Path) -> str:
