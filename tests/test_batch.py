@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import os
@@ -383,10 +384,10 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     materialize("stubs", tmp_path / "class")
     folder, _ = prepare(discover(tmp_path / "class")[0], tmp_path / "work" / "submission")
     limits = Limits(wall_seconds=120)
+    scratches = (tmp_path / "work" / f"scratch-{n}" for n in itertools.count())  # each grading its own, as in a batch
 
     def grade(zygote=None):
-        outcome = sandbox.run_worker(stage, folder, tmp_path / "work" / "scratch", limits, isolate=ISOLATED,
-                                     zygote=zygote)
+        outcome = sandbox.run_worker(stage, folder, next(scratches), limits, isolate=ISOLATED, zygote=zygote)
         assert outcome.finished and outcome.ended == "exited", outcome.log[-2000:]
         return outcome
 
@@ -395,7 +396,7 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     (tmp_path / "killed" / "data.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
     killed, zygote = {}, sandbox.warm_zygote(stage)
     for warm in (False, True):
-        killed[warm] = sandbox.run_worker(stage, tmp_path / "killed", tmp_path / "work" / "scratch", limits,
+        killed[warm] = sandbox.run_worker(stage, tmp_path / "killed", next(scratches), limits,
                                           isolate=ISOLATED, zygote=zygote if warm else None)
     zygote.close()
     assert {(o.ended, o.exit_code, o.finished) for o in killed.values()} == {("signal", -9, False)}
@@ -450,6 +451,50 @@ def key_users() -> dict[int, str]:
     except OSError:
         return {}
     return {int(line.split(":")[0]): line for line in lines if line.strip()}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.uname().machine != "x86_64",
+                    reason="seccomp is Linux's; the system call numbers below are x86-64's")
+def test_the_seccomp_filter_denies_the_key_ring_and_namespaces_and_says_why_when_it_cannot_be_built(monkeypatch):
+    from grader.batch import syscalls, warm
+
+    program = syscalls.program()
+    if program is None:
+        pytest.skip(syscalls.problem())
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a child loads it as the warm worker's child does, after no_new_privs
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            warm._prctl(warm.PR_SET_NO_NEW_PRIVS, 1)
+            warm.load_filter(program)
+            said = []
+            for name, *args in (("add_key", b"user", b"k", b"v", 1, -4), ("keyctl", 0, -4), ("unshare", 0x10000000),
+                                ("clone3", 0, 0)):
+                number = {"add_key": 248, "keyctl": 250, "unshare": 272, "clone3": 435}[name]  # x86-64
+                result = libc.syscall(ctypes.c_long(number), *args)
+                said.append(f"{name}={result},{ctypes.get_errno()}")
+            child = os.fork()
+            if child == 0:
+                os._exit(7)
+            said.append(f"fork={os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])}")
+            os.write(write, " ".join(said).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    assert said == "add_key=-1,1 keyctl=-1,1 unshare=-1,1 clone3=-1,38 fork=7"  # EPERM, ENOSYS; fork works
+    # without libseccomp the sandbox still works, and the reason is given
+    syscalls._compiled.cache_clear()
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)
+    try:
+        assert syscalls.program() is None and "pip install pyseccomp" in syscalls.problem()
+    finally:
+        syscalls._compiled.cache_clear()
 
 
 @pytest.mark.slow

@@ -6,15 +6,18 @@ as root, no user namespace; see NOTES.md). Either way the worker sees: the inter
 and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
 /grader for a cold worker, at its own path for a warm one), the submission read-only,
 one writable scratch folder, small tmpfs /tmp and /dev/shm, no network, no other
-process, and runs as an unprivileged uid of its own (one per worker slot, so that
-process limits of one cannot starve another). Without bubblewrap, or when not root, it
-is a plain process with the same limits: not isolated, and `grader batch` says so.
+process, fresh IPC and UTS namespaces, and runs as an unprivileged uid no earlier grading
+had (SandboxUids: so that process limits of one cannot starve another, and nothing the
+kernel keeps per uid passes on), under a seccomp filter (syscalls.py: no key-ring, no new
+namespaces, no mounts, no ptrace). Without bubblewrap, or when not root, it is a plain
+process with the same limits: not isolated, and `grader batch` says so; without
+libseccomp it is sandboxed without the filter, and says that.
 
 Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
 memory (the tree's proportional share of memory, watched; over the limit it is killed
 and the status is out-of-memory; a memory cgroup a little above the limit, where the
 machine allows one, stops allocations faster than the watchdog), processes
-(RLIMIT_NPROC for the slot's uid), file size (RLIMIT_FSIZE), and the output kept (the
+(RLIMIT_NPROC for the grading's uid), file size (RLIMIT_FSIZE), and the output kept (the
 last 64 KB of stdout/stderr).
 """
 from __future__ import annotations
