@@ -130,6 +130,10 @@ class _Progress:
             self.console.print(f"[bold yellow]Not isolated:[/] {summary.isolation_problem}. Student code runs "
                                "as a plain process with time, CPU, memory and file-size limits only: it can read "
                                "and write what this user can. Install bubblewrap and run as root to isolate it.")
+        elif summary.filter_problem:
+            self.console.print(f"[bold yellow]No seccomp filter:[/] {summary.filter_problem}. Student code runs "
+                               "sandboxed, but the kernel key-ring and new user namespaces stay open to it: a "
+                               "submission could leave data for one graded later. Install pyseccomp to close them.")
         if not total:
             return
         if summary.skipped:
@@ -216,6 +220,8 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
         console.print(f"[yellow]Warm workers were turned off partway[/] ({summary.cold_reason}); cold workers "
                       "graded the rest, with the same isolation.")
     where = ("Isolated in a sandbox" if summary.isolated else "NOT isolated") + f", {summary.workers} workers"
+    if summary.isolated and summary.filter_problem:
+        where += " (no seccomp filter)"
     console.print(f"{where}. Gradebook: "
                   f"{out / 'gradebook.sqlite'}; CSV: {out / 'gradebook.csv'}; per submission: "
                   f"{out / 'submissions'}/ID/results.json and report.html")

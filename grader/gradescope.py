@@ -31,7 +31,7 @@ SETUP = """#!/usr/bin/env bash
 # 22.04 this installs python3.11 from the distribution when it can.
 set -euo pipefail
 apt-get update -qq
-apt-get install -y -qq python3 python3-pip python3-venv bubblewrap util-linux >/dev/null
+apt-get install -y -qq python3 python3-pip python3-venv bubblewrap util-linux libseccomp2 >/dev/null
 python=python3
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
     apt-get install -y -qq python3.11 python3.11-venv >/dev/null || {

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 import os
@@ -234,6 +235,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "patch_keras": "tampered",
         "resource_hog": "out-of-memory", "allocate_10gb": "out-of-memory",
         "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
+        "probe_namespaces": "graded",
         "huge_facts_line": "crashed", "facts_flood": "crashed", "stall_facts_channel": "crashed",
     }
     reasons = {name: row["reason"] for name, row in graded_rows.items()}
@@ -256,6 +258,8 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     looked = graded_rows["probe_sandbox"]["log"]
     assert "sandbox: looked around" in looked and "escape:" not in looked, looked
     assert "sent a forged setup failure" in looked and "graded cold" not in looked  # the worker cannot say that
+    tried = graded_rows["probe_namespaces"]["log"]
+    assert "namespaces: tried everything" in tried and "escape:" not in tried, tried
     assert not list(tmp_path.rglob("planted.txt"))
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()
@@ -380,10 +384,10 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     materialize("stubs", tmp_path / "class")
     folder, _ = prepare(discover(tmp_path / "class")[0], tmp_path / "work" / "submission")
     limits = Limits(wall_seconds=120)
+    scratches = (tmp_path / "work" / f"scratch-{n}" for n in itertools.count())  # each grading its own, as in a batch
 
     def grade(zygote=None):
-        outcome = sandbox.run_worker(stage, folder, tmp_path / "work" / "scratch", limits, isolate=ISOLATED,
-                                     zygote=zygote)
+        outcome = sandbox.run_worker(stage, folder, next(scratches), limits, isolate=ISOLATED, zygote=zygote)
         assert outcome.finished and outcome.ended == "exited", outcome.log[-2000:]
         return outcome
 
@@ -392,7 +396,7 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     (tmp_path / "killed" / "data.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
     killed, zygote = {}, sandbox.warm_zygote(stage)
     for warm in (False, True):
-        killed[warm] = sandbox.run_worker(stage, tmp_path / "killed", tmp_path / "work" / "scratch", limits,
+        killed[warm] = sandbox.run_worker(stage, tmp_path / "killed", next(scratches), limits,
                                           isolate=ISOLATED, zygote=zygote if warm else None)
     zygote.close()
     assert {(o.ended, o.exit_code, o.finished) for o in killed.values()} == {("signal", -9, False)}
@@ -415,14 +419,127 @@ def test_warm_workers_grade_as_cold_ones_do_and_a_dead_or_broken_one_loses_nothi
     assert not workers_running()
 
 
-def test_batches_side_by_side_run_their_workers_as_uids_of_their_own(monkeypatch):
+def test_batches_side_by_side_run_their_workers_as_uids_of_their_own_and_each_grading_as_a_fresh_one():
     from grader.batch import sandbox
 
     uids = set()
-    for pid in (4321, 4322):  # two batch processes, say two shards on one node: no shared process limits
-        monkeypatch.setattr(sandbox.os, "getpid", lambda pid=pid: pid)
-        uids |= {sandbox.sandbox_uid(slot) for slot in range(4)}
-    assert len(uids) == 8 and all(100_000 <= uid < 2**31 for uid in uids)
+    for pid in (4321, 4322):  # two batch processes, say two shards on one node: no shared uid
+        batch = sandbox.SandboxUids(pid)
+        taken = [batch.take() for _ in range(sandbox.UIDS_PER_BATCH)]  # as many gradings as it has uids
+        assert len(set(taken)) == len(taken)  # each one fresh
+        assert not uids & set(taken) and all(100_000 <= uid < 2**31 for uid in taken)
+        uids |= set(taken)
+        with pytest.raises(RuntimeError, match="in use"):  # a uid still in use is never handed out twice
+            batch.take()
+        batch.give_back(taken[7])
+        assert batch.take() == taken[7]
+    assert sandbox.SandboxUids(9999).first + sandbox.UIDS_PER_BATCH <= 2**31
+    # gradings one after the other in one slot: a uid of their own each, restarts of one grading keep it
+    leased = []
+    for _ in range(3):
+        with sandbox.sandbox_uids().lease() as uid:
+            leased.append(uid)
+    assert len(set(leased)) == 3
+
+
+# --- issue 18, item 4: no state crosses submissions ------------------------------------------------
+
+def key_users() -> dict[int, str]:
+    """uid -> its line of /proc/key-users: the uids that own keys in the kernel key-ring."""
+    try:
+        lines = Path("/proc/key-users").read_text().splitlines()
+    except OSError:
+        return {}
+    return {int(line.split(":")[0]): line for line in lines if line.strip()}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.uname().machine != "x86_64",
+                    reason="seccomp is Linux's; the system call numbers below are x86-64's")
+def test_the_seccomp_filter_denies_the_key_ring_and_namespaces_and_says_why_when_it_cannot_be_built(monkeypatch):
+    from grader.batch import syscalls, warm
+
+    program = syscalls.program()
+    if program is None:
+        pytest.skip(syscalls.problem())
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a child loads it as the warm worker's child does, after no_new_privs
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            warm._prctl(warm.PR_SET_NO_NEW_PRIVS, 1)
+            warm.load_filter(program)
+            said = []
+            for name, *args in (("add_key", b"user", b"k", b"v", 1, -4), ("keyctl", 0, -4), ("unshare", 0x10000000),
+                                ("clone3", 0, 0)):
+                number = {"add_key": 248, "keyctl": 250, "unshare": 272, "clone3": 435}[name]  # x86-64
+                result = libc.syscall(ctypes.c_long(number), *args)
+                said.append(f"{name}={result},{ctypes.get_errno()}")
+            child = os.fork()
+            if child == 0:
+                os._exit(7)
+            said.append(f"fork={os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])}")
+            os.write(write, " ".join(said).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    assert said == "add_key=-1,1 keyctl=-1,1 unshare=-1,1 clone3=-1,38 fork=7"  # EPERM, ENOSYS; fork works
+    # without libseccomp the sandbox still works, and the reason is given
+    syscalls._compiled.cache_clear()
+    monkeypatch.setitem(sys.modules, "pyseccomp", None)
+    try:
+        assert syscalls.program() is None and "pip install pyseccomp" in syscalls.problem()
+    finally:
+        syscalls._compiled.cache_clear()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap, run as root (.ci/run installs it)")
+@pytest.mark.parametrize("workers", ["warm", "cold"])
+def test_no_state_crosses_submissions_in_one_slot(tmp_path, workers):
+    """A solution leaves itself in the key-ring; a stub graded after it in the same slot looks for it.
+
+    Before issue 18 the uid was the slot's, so the stub found the solution and scored 100.
+    Now each grading runs as a fresh uid, and the seccomp filter denies the key-ring, new
+    namespaces and mounts (tests/hostile/_keyring, tests/hostile/probe_namespaces).
+    """
+    store = materialize("reference", tmp_path / "made") / "assignment"
+    with open(store / "data.py", "a") as handle:
+        handle.write((HOSTILE / "_keyring" / "store.py").read_text())
+    shutil.copytree(store, tmp_path / "class" / "a_store" / "assignment")
+    read = materialize("stubs", tmp_path / "made") / "assignment"
+    for module in ("data", "model", "callbacks", "train"):
+        with open(read / f"{module}.py", "a") as handle:
+            handle.write((HOSTILE / "_keyring" / "read.py").read_text())
+    shutil.copytree(read, tmp_path / "class" / "b_read" / "assignment")
+    shutil.copytree(materialize("probe_namespaces", tmp_path / "made"), tmp_path / "class" / "c_probe_namespaces")
+    options = ["--cold"] if workers == "cold" else []
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "1", *options)  # one slot
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"Isolated in a sandbox, {workers} workers" in done.stdout, done.stdout[-2000:]
+    graded = rows(tmp_path / "results")
+    logs = {name: row["log"] for name, row in graded.items()}
+    # the solution still gets full marks under the filter (TensorFlow trains), but cannot leave itself behind
+    assert (graded["a_store"]["status"], graded["a_store"]["score"]) == ("graded", 100), logs["a_store"][-3000:]
+    assert "keyring: add_key refused: Operation not permitted" in logs["a_store"], logs["a_store"][-3000:]
+    # the stub graded after it in the same slot finds nothing, and earns nothing
+    assert (graded["b_read"]["status"], graded["b_read"]["score"]) == ("graded", 0), logs["b_read"][-3000:]
+    assert "keyring: found nothing" in logs["b_read"] and "found the leaked solution" not in logs["b_read"]
+    # each grading ran as a uid of its own, and none of them owns a key
+    uids = {name: {int(uid) for uid in re.findall(r"keyring: uid (\d+)", logs[name])} for name in ("a_store", "b_read")}
+    assert all(len(found) == 1 for found in uids.values()), uids
+    assert uids["a_store"] != uids["b_read"]
+    assert not set().union(*uids.values()) & set(key_users())
+    # new namespaces, mounts, the key-ring, ptrace: denied; plain processes still start
+    probe = logs["c_probe_namespaces"]
+    assert "namespaces: tried everything" in probe and "escape:" not in probe, probe[-3000:]
+    assert "unshare -> -1 (EPERM)" in probe and "clone -> -1 (EPERM)" in probe and "clone3 -> -1 (ENOSYS)" in probe
+    assert "namespaces: fork still works: True" in probe
+    assert not workers_running()
 
 
 # --- issue 18: the trusted side cannot be exhausted through the facts channel ---------------------

@@ -37,6 +37,7 @@ class Summary:
     skipped: int = 0
     isolated: bool = True
     isolation_problem: str | None = None
+    filter_problem: str | None = None  # isolated, but without the seccomp filter (syscalls.py): why
     workers: str = "warm"  # "warm": forked from a process that imported TensorFlow once; "cold": started afresh
     cold_reason: str | None = None  # why warm workers were turned off partway (then cold ones graded)
 

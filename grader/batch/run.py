@@ -24,7 +24,9 @@ from grader.areas import AREA_KEYS
 from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
 from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
-from grader.batch.sandbox import LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker, warm_zygote
+from grader.batch import syscalls
+from grader.batch.sandbox import (LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker,
+                                   sandbox_uids, warm_zygote)
 from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure
@@ -107,8 +109,14 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
 
     The area it died in costs its points with the reason; the rest are probed by a fresh
     worker, in a fresh sandbox, with what is left of the time limit, so one `os._exit()`
-    does not hide the grade of the other areas.
+    does not hide the grade of the other areas. The grading has a sandbox uid of its own,
+    which no earlier grading had (sandbox.SandboxUids); its restarted workers keep it.
     """
+    with sandbox_uids().lease() as uid:
+        return _probe_areas(stage, folder, scratch, limits, uid=uid, **options)
+
+
+def _probe_areas(stage: Path, folder: Path, scratch: Path, limits: Limits, **options) -> Outcome:
     outcome = run_worker(stage, folder, scratch, limits, **options)
     for _ in range(RESTARTS):
         left = [key for key in AREA_KEYS if key not in outcome.areas]
@@ -161,6 +169,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
                       isolation_problem=None if isolate else "--no-sandbox was given")
     if isolate and not summary.isolated:
         summary.isolation_problem = isolation_problem()
+    if summary.isolated:
+        summary.filter_problem = syscalls.problem()
     work = out / ".work"
 
     with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
@@ -245,7 +255,7 @@ def _judged(submission: str, content: str, started: str, outcome: Outcome, rubri
 
 
 class Workers:
-    """`jobs` worker slots, each with its uid and (when warm) its zygote; submissions graded side by side."""
+    """`jobs` worker slots, each with (when warm) its zygote; submissions graded side by side, each as a fresh uid."""
 
     def __init__(self, stage: Path, work: Path, limits: Limits, jobs: int, isolated: bool, warm: bool, needed: int):
         self.stage, self.work, self.limits, self.isolated = stage, work, limits, isolated

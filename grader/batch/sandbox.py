@@ -6,20 +6,25 @@ as root, no user namespace; see NOTES.md). Either way the worker sees: the inter
 and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
 /grader for a cold worker, at its own path for a warm one), the submission read-only,
 one writable scratch folder, small tmpfs /tmp and /dev/shm, no network, no other
-process, and runs as an unprivileged uid of its own (one per worker slot, so that
-process limits of one cannot starve another). Without bubblewrap, or when not root, it
-is a plain process with the same limits: not isolated, and `grader batch` says so.
+process, fresh IPC and UTS namespaces, and runs as an unprivileged uid no earlier grading
+had (SandboxUids: so that process limits of one cannot starve another, and nothing the
+kernel keeps per uid passes on), under a seccomp filter (syscalls.py: no key-ring, no new
+namespaces, no mounts, no ptrace). Without bubblewrap, or when not root, it is a plain
+process with the same limits: not isolated, and `grader batch` says so; without
+libseccomp it is sandboxed without the filter, and says that.
 
 Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
 memory (the tree's proportional share of memory, watched; over the limit it is killed
 and the status is out-of-memory; a memory cgroup a little above the limit, where the
 machine allows one, stops allocations faster than the watchdog), processes
-(RLIMIT_NPROC for the slot's uid), file size (RLIMIT_FSIZE), and the output kept (the
+(RLIMIT_NPROC for the grading's uid), file size (RLIMIT_FSIZE), and the output kept (the
 last 64 KB of stdout/stderr).
 """
 from __future__ import annotations
 
+import base64
 import collections
+import contextlib
 import json
 import os
 import secrets
@@ -33,16 +38,57 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.batch import syscalls
 from grader.batch.warm import Forked, Zygote
 from grader.batch.watchdog import MemoryCage, watch
 
-# Unprivileged uids with no account: one per worker slot, and a range of its own per batch
-# process, so that batches side by side (shards on one node) do not share process limits.
-SANDBOX_UID_BASE, SLOTS_PER_BATCH = 100_000, 256
+# Unprivileged uids with no account: a range of its own per batch process, so that batches
+# side by side (shards on one node) never share a uid, and a fresh uid of that range for each
+# grading, so that nothing kept per uid (the kernel key-ring, process counts) passes from one
+# submission to the next (issue 18). 41 million at most: far below 2**31.
+SANDBOX_UID_BASE, UIDS_PER_BATCH = 100_000, 4096
 
 
-def sandbox_uid(slot: int) -> int:
-    return SANDBOX_UID_BASE + (os.getpid() % 10_000) * SLOTS_PER_BATCH + slot % SLOTS_PER_BATCH
+class SandboxUids:
+    """The uids of one batch process: each grading leases one no other running grading holds."""
+
+    def __init__(self, pid: int):
+        self.first = SANDBOX_UID_BASE + (pid % 10_000) * UIDS_PER_BATCH
+        self._next = secrets.randbelow(UIDS_PER_BATCH)  # a later batch with this pid starts elsewhere
+        self._in_use: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self) -> int:
+        with self._lock:
+            for _ in range(UIDS_PER_BATCH):
+                uid = self.first + self._next % UIDS_PER_BATCH
+                self._next += 1
+                if uid not in self._in_use:
+                    self._in_use.add(uid)
+                    return uid
+        raise RuntimeError(f"all {UIDS_PER_BATCH} sandbox uids of this batch are in use")
+
+    def give_back(self, uid: int) -> None:
+        with self._lock:
+            self._in_use.discard(uid)
+
+    @contextlib.contextmanager
+    def lease(self):
+        uid = self.take()
+        try:
+            yield uid
+        finally:
+            self.give_back(uid)
+
+
+_UIDS: dict[int, SandboxUids] = {}
+_UIDS_LOCK = threading.Lock()
+
+
+def sandbox_uids() -> SandboxUids:
+    """This process's uids (a forked process gets a range of its own)."""
+    with _UIDS_LOCK:
+        return _UIDS.setdefault(os.getpid(), SandboxUids(os.getpid()))
 
 
 LOG_TAIL = 64 * 1024
@@ -122,10 +168,10 @@ def _prefixes() -> list[str]:
 
 
 def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
-                   env: dict, facts_fd: int, areas=()) -> list[str]:
+                   env: dict, facts_fd: int, areas=(), seccomp_fd: int | None = None) -> list[str]:
     prefixes = _prefixes()
     command = [
-        bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+        bwrap, *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
         "--die-with-parent", "--new-session", "--clearenv",
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
@@ -174,15 +220,21 @@ def warm_zygote(grader_root: Path, threads: int | None = None, folder: Path | No
 
 
 def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
-               isolate: bool = True, threads: int | None = None, areas=(), zygote: Zygote | None = None) -> Outcome:
+               isolate: bool = True, threads: int | None = None, areas=(), zygote: Zygote | None = None,
+               uid: int | None = None) -> Outcome:
     """Probe one prepared submission in a sandboxed worker process and collect what it reports.
 
     `areas`: only these rubric areas, in this order (default: all six). `zygote`: fork the
     worker from this warm process (see warm.py); without one, or where it cannot build the
     sandbox, a cold worker starts (bubblewrap, or a plain process) and imports TensorFlow itself.
+    `uid`: the grading's sandbox uid (a grading that restarts its worker keeps it); without
+    one, a fresh uid is leased for this worker alone.
     """
+    if uid is None:
+        with sandbox_uids().lease() as uid:
+            return run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, zygote, uid)
     bwrap = bubblewrap() if isolate else None
-    uid = sandbox_uid(slot)
+    program = syscalls.program() if bwrap else None
     env = worker_env(threads)
     scratch.mkdir(parents=True, exist_ok=True)
     if bwrap:
@@ -196,12 +248,12 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
         if zygote is not None and zygote.broken is None:
             try:
                 process, stdin, stdout = _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env,
-                                                    facts_write, cage, cpu_seconds, bool(bwrap), areas)
+                                                    facts_write, cage, cpu_seconds, bool(bwrap), areas, program)
             except (OSError, RuntimeError) as error:  # it would not start or fork: grade cold from now on
                 zygote.broken = f"{type(error).__name__}: {error}"
         if process is None:
             process = _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts_write, cage,
-                                  cpu_seconds, areas)
+                                  cpu_seconds, areas, program)
             stdin, stdout = process.stdin, process.stdout
     except BaseException:
         os.close(facts_read)
@@ -213,15 +265,30 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
                        bubblewrapped=bool(bwrap) and not isinstance(process, Forked))
     if outcome.setup_failed and zygote is not None:  # no student code ran: grade it cold, and stay cold
         zygote.broken = outcome.setup_failed
-        again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas)
+        again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, uid=uid)
         again.log = f"[grader] the warm sandbox could not be built ({outcome.setup_failed}); graded cold\n" + again.log
         return again
     return outcome
 
 
-def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds, areas):
+def _filter_fd(program: bytes) -> int:
+    """A descriptor to read the compiled filter from (bubblewrap's --seccomp): a pipe, written and closed."""
+    read, write = os.pipe()
+    try:
+        os.write(write, program)  # a few hundred bytes: far below a pipe's buffer
+    finally:
+        os.close(write)
+    return read
+
+
+def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds, areas,
+                program=None):
+    handed = [facts_write]
     if bwrap:
-        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas)
+        seccomp_fd = _filter_fd(program) if program else None
+        if seccomp_fd is not None:
+            handed.append(seccomp_fd)
+        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas, seccomp_fd)
         child_env = {}
     else:
         command = _worker(facts_write, submission, scratch, areas)
@@ -230,11 +297,15 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
     if shutil.which("prlimit"):
         command = _prlimit(limits, cpu_seconds) + command
     command = cage.wrap(command)
-    return subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        pass_fds=(facts_write,), close_fds=True, env=child_env, cwd=str(scratch),
-        start_new_session=True,
-    )
+    try:
+        return subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=tuple(handed), close_fds=True, env=child_env, cwd=str(scratch),
+            start_new_session=True,
+        )
+    finally:
+        for fd in handed[1:]:
+            os.close(fd)
 
 
 def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list]:
@@ -250,7 +321,7 @@ def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list
 
 
 def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
-               isolated, areas):
+               isolated, areas, program=None):
     if isolated:
         binds = _warm_binds(grader_root, submission, scratch)
         where = {"submission": "/submission", "scratch": "/scratch",
@@ -262,6 +333,7 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
                          "PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
     request = {
         "isolate": isolated, "uid": uid, "areas": list(areas), "binds": binds, **where,
+        "seccomp": base64.b64encode(program).decode() if isolated and program else None,
         "cage": str(cage.path / "cgroup.procs") if cage.path else None,
         "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes},
     }

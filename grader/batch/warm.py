@@ -21,7 +21,8 @@ cold worker (see sandbox.py and NOTES.md), with the same system calls:
                                and /dev/shm (256 MB, mode 1777), a minimal /dev, a new
                                /proc; pivot_root, the old root detached, / read-only
         worker (PID 2)         resource limits, a clean environment, no groups, the
-                               slot's unprivileged uid, no_new_privs; then the worker
+                               grading's own unprivileged uid, no_new_privs, the seccomp
+                               filter (syscalls.py); then the worker
 
 When the worker ends, init ends, and the kernel kills whatever is left in the PID
 namespace. Without isolation (not root, or --no-sandbox) the child only gets the
@@ -29,6 +30,7 @@ resource limits and the clean environment, like a cold plain worker.
 """
 from __future__ import annotations
 
+import base64
 import ctypes
 import fcntl
 import json
@@ -50,7 +52,7 @@ CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
 OPEN_FOLDERS = {"@submission": 5, "@scratch": 6}  # bind sources sent as descriptors, and where the child keeps them
@@ -194,6 +196,8 @@ def _become_worker(request: dict, token: str, drop: bool) -> None:
             os.setresgid(uid, uid, uid)
             os.setresuid(uid, uid, uid)
             _prctl(PR_SET_NO_NEW_PRIVS, 1)
+            if request.get("seccomp"):
+                load_filter(base64.b64decode(request["seccomp"]))
         os.chdir(request["scratch"])
     except Exception as error:
         _setup_failed(error)
@@ -202,6 +206,18 @@ def _become_worker(request: dict, token: str, drop: bool) -> None:
 
     sys.argv = [sys.argv[0], request["submission"], request["scratch"], "3", *request["areas"]]
     worker.run(Path(request["submission"]), Path(request["scratch"]), 3, token, tuple(request["areas"]))
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load_filter(program: bytes) -> None:
+    """Load a compiled seccomp program (syscalls.py) on this thread (needs no_new_privs, or root)."""
+    instructions = ctypes.create_string_buffer(program, len(program))
+    fprog = _SockFprog(len(program) // 8, ctypes.cast(instructions, ctypes.c_void_p))
+    if _libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), ctypes.byref(fprog), 0, 0) != 0:
+        raise _errno("seccomp")
 
 
 def _setup_failed(error: BaseException) -> None:
