@@ -64,6 +64,8 @@ CASES = {
     "mistake_no_shuffle": ({"data.shuffled", "data.reshuffled"}, "examples in the order 0, 1, 2, 3"),
     # Only the hidden item sees it: graded here and in batch mode, never in the students' copy.
     "mistake_shuffle_once": ({"data.reshuffled"}, "the same order on both passes"),
+    # The cache is written by the first whole pass: the probe makes one when a pipeline caches.
+    "mistake_cache_after_shuffle": ({"data.reshuffled"}, "the same order on both passes"),
     "mistake_summarize_zero_based": ({"train.summarize"}, "best_epoch: expected 1, yours 0"),
     # Each a way to read one of summarize's answers wrong (issue 17, item 7): the corpus moves every
     # key on its own, so each loses train.summarize (tests/test_summarize_corpus.py has the rest).
