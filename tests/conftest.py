@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import tomllib
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,12 @@ def pytest_collection_modifyitems(config, items):
     """The determinism sweep last: each fixture's first grading is then the fixture tests' own,
     made in another order, and the sweep grades it once more."""
     items.sort(key=lambda item: item.get_closest_marker("determinism") is not None)
+
+
+def rows(results: Path) -> dict:
+    """The current gradebook row of each submission graded into `results` (grader batch --out)."""
+    from grader.batch import gradebook
+
+    with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
+        db.row_factory = sqlite3.Row
+        return {row["submission"]: row for row in gradebook.current(db)}

@@ -27,7 +27,7 @@ from grader.batch.submissions import BadSubmission, discover, in_shard, parse_sh
 from grader.facts import facts_to_data
 from grader.profile import profile_facts
 from grader.rubric import load_rubric
-from tests.conftest import CHROMIUM, HOSTILE, REPOSITORY, fixture_names, in_chromium, materialize
+from tests.conftest import CHROMIUM, HOSTILE, REPOSITORY, fixture_names, in_chromium, materialize, rows
 
 RUBRIC = load_rubric()
 ISOLATED = bubblewrap() is not None
@@ -137,12 +137,6 @@ def grader_batch(*args, wait=True, timeout=900):
         return subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
     return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=timeout)
-
-
-def rows(results: Path) -> dict[str, sqlite3.Row]:
-    with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
-        db.row_factory = sqlite3.Row
-        return {row["submission"]: row for row in gradebook.current(db)}
 
 
 def all_gradings(results: Path) -> list[str]:

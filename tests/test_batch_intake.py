@@ -7,9 +7,7 @@ an honest "not implemented yet" for every area. One test runs the real `grader b
 from __future__ import annotations
 
 import csv
-import io
 import os
-import shutil
 import sqlite3
 import struct
 import subprocess
@@ -27,9 +25,9 @@ from hypothesis import strategies as st
 from grader.areas import AREA_KEYS
 from grader.batch import gradebook, outputs, run
 from grader.batch.sandbox import Outcome
-from grader.batch.submissions import discover, id_problem, prepare, remove, safe_id
+from grader.batch.submissions import id_problem, prepare, remove, safe_id
 from grader.facts import Failure
-from tests.conftest import REPOSITORY, STUBS
+from tests.conftest import REPOSITORY, STUBS, rows
 
 SECRET = b"the instructor's secret: 7f3a"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,12 +106,6 @@ def batch(monkeypatch):
         return rows(out)
 
     return grade
-
-
-def rows(out: Path) -> dict[str, sqlite3.Row]:
-    with closing(sqlite3.connect(out / "gradebook.sqlite")) as db:
-        db.row_factory = sqlite3.Row
-        return {row["submission"]: row for row in gradebook.current(db)}
 
 
 def gradings(out: Path) -> list[str]:
