@@ -25,6 +25,14 @@ SCRIPTED_EPOCHS = len(SCRIPTED_VAL_LOSS)
 NATURAL_EPOCHS = 20
 LEARNING_EPOCHS = 8
 
+# The sizes a model is graded at, smallest first: 64x64 is small enough to train in a blink and
+# large enough for a classic four-block valid-padding CNN; one that cannot take it (five such
+# blocks need at least 78 pixels) is graded at the next it takes, up to the assignment's own
+# 150x150; after those, at the size build_model() declares with no argument.
+GRADING_SIZES = ((64, 64, 3), (96, 96, 3), (128, 128, 3), (150, 150, 3))
+GRADING_INPUT_SHAPE = GRADING_SIZES[0]
+ASSIGNMENT_INPUT_SHAPE = GRADING_SIZES[-1]
+
 
 def _height_width(size) -> tuple[int, int]:
     """An image size given as one side (a square) or as (height, width)."""

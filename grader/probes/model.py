@@ -12,14 +12,8 @@ import numpy as np
 
 from grader.facts import Failure, ModelFacts
 from grader.quiet import seed_everything
-from grader.synthetic import LEARNING_EPOCHS, blob_images, labels_as
+from grader.synthetic import GRADING_INPUT_SHAPE, GRADING_SIZES, LEARNING_EPOCHS, blob_images, labels_as
 
-# Small enough to train in a blink, large enough for a classic four-block valid-padding CNN.
-GRADING_INPUT_SHAPE = (64, 64, 3)
-# The sizes a model is graded at, smallest first: one that cannot take 64x64 (five valid-padding
-# blocks need at least 78 pixels, say) is graded at the next it takes, up to the assignment's own
-# 150x150; after those, at the size build_model() declares with no argument.
-GRADING_SIZES = ((64, 64, 3), (96, 96, 3), (128, 128, 3), (150, 150, 3))
 # model.learns: rounds of LEARNING_EPOCHS epochs (32 optimizer steps each) until the held-out
 # accuracy reaches LEARNED, at most LEARNING_ROUNDS of them: plain SGD, say, needs more steps than
 # Adam to learn the task, and only a model that does not learn pays for the whole budget.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from grader.facts import Timeline, BehaviourFacts
 from grader.grade import Judgement
+from grader.synthetic import GRADING_INPUT_SHAPE
 from grader.verdicts import advisory, could_not_run, verdict
 from grader.verdicts.wording import epochs_text, history_table
 
@@ -185,7 +186,7 @@ def behaviour_notes(student: BehaviourFacts, reference: BehaviourFacts) -> list[
                      "so the runs were graded with your ModelCheckpoint, EarlyStopping and ReduceLROnPlateau "
                      "alone. Check that callback before you train for real.")
     shape = student.image_shape
-    if shape and tuple(shape[:2]) != (64, 64):
+    if shape and tuple(shape) != GRADING_INPUT_SHAPE:
         notes.append(f"The training runs used {shape[0]}x{shape[1]} images, the smallest size your model takes "
-                     "(the grader's smallest is 64x64).")
+                     f"(the grader's smallest is {GRADING_INPUT_SHAPE[0]}x{GRADING_INPUT_SHAPE[1]}).")
     return notes

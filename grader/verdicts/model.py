@@ -6,6 +6,7 @@ import re
 
 from grader.facts import ModelFacts
 from grader.grade import Judgement
+from grader.synthetic import ASSIGNMENT_INPUT_SHAPE, GRADING_INPUT_SHAPE
 from grader.verdicts import advisory, could_not_run, verdict
 
 PRETRAINED_NAMES = re.compile(
@@ -119,6 +120,10 @@ def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
                           "is not so deep or narrow that nothing gets through.")
 
 
+def _size(shape) -> str:
+    return f"{shape[0]}x{shape[1]}"
+
+
 @advisory("model")
 def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
     if student.failure:
@@ -130,10 +135,10 @@ def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
             notes.append(f"Your model was trained on {shape[0]}x{shape[1]} images, the size it takes whatever "
                          "input_shape it is given.")
         else:
-            notes.append(f"Your model cannot take the grader's smallest images, 64x64 "
-                         f"({student.smaller_size_problem}), so it was graded and trained on {shape[0]}x{shape[1]} "
+            notes.append(f"Your model cannot take the grader's smallest images, {_size(GRADING_INPUT_SHAPE)} "
+                         f"({student.smaller_size_problem}), so it was graded and trained on {_size(shape)} "
                          "images, the smallest size it takes. That costs nothing: the assignment's images are "
-                         "150x150.")
+                         f"{_size(ASSIGNMENT_INPUT_SHAPE)}.")
     if (student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1
             and student.accuracy_threshold != 0.0):
         notes.append("Your model outputs logits; metrics=['accuracy'] thresholds them at 0.5, not at 0. "
