@@ -13,7 +13,7 @@ from pathlib import Path
 
 from grader.facts import BehaviourFacts, CallbacksFacts, Failure, Timeline
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS, is_kind
-from grader.probes.model import grading_model, grading_shape, reference_replay_model
+from grader.probes.model import batches, grading_model, grading_shape, reference_replay_model
 from grader.probes.replay import (
     make_event_recorder,
     make_scripted_metrics,
@@ -127,9 +127,9 @@ def _scripted_run(submission, callbacks, model, label_format, scale, size, folde
     recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
     with submission.working_in(folder):  # relative paths written by student code land in the run's folder
         _, failure = submission.call(
-            model.fit, images[:TRAIN_IMAGES], labels_as(labels[:TRAIN_IMAGES], label_format),
-            validation_data=(images[TRAIN_IMAGES:], labels_as(labels[TRAIN_IMAGES:], label_format)),
-            epochs=SCRIPTED_EPOCHS, batch_size=BATCH_SIZE, shuffle=False, verbose=0,
+            model.fit, batches(images[:TRAIN_IMAGES], labels_as(labels[:TRAIN_IMAGES], label_format), BATCH_SIZE),
+            validation_data=batches(images[TRAIN_IMAGES:], labels_as(labels[TRAIN_IMAGES:], label_format), BATCH_SIZE),
+            epochs=SCRIPTED_EPOCHS, shuffle=False, verbose=0,
             callbacks=[make_scripted_metrics(SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY), *callbacks, recorder],
         )
     checkpoint = folder / GIVEN_CHECKPOINT_NAME
@@ -165,9 +165,9 @@ def _natural_run(submission, callbacks, model, label_format, scale, size, folder
     recorder = make_event_recorder(write_checkpoints=True)
     with submission.working_in(folder):  # relative paths written by student code land in the run's folder
         _, failure = submission.call(
-            model.fit, images, labels_as(train_labels, label_format),
-            validation_data=(images, labels_as(val_labels, label_format)),
-            epochs=NATURAL_EPOCHS, batch_size=BATCH_SIZE, shuffle=False, verbose=0,
+            model.fit, batches(images, labels_as(train_labels, label_format), BATCH_SIZE),
+            validation_data=batches(images, labels_as(val_labels, label_format), BATCH_SIZE),
+            epochs=NATURAL_EPOCHS, shuffle=False, verbose=0,
             callbacks=[*callbacks, recorder],
         )
     return {
