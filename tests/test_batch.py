@@ -739,3 +739,107 @@ def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch,
     said = capsys.readouterr().err
     assert "could not remove" in said and "(RecursionError)" in said
     assert not (tmp_path / "results" / ".work").exists()
+
+
+# --- issue 18, item 3: limits that count everything a submission can hold -------------------------
+
+HOLDER = r'''
+import mmap, os, subprocess, sys, time
+MIB = 2**20
+folder, tmpfs_mib, held_mib, mapped_mib = sys.argv[1], *map(int, sys.argv[2:5])
+if tmpfs_mib:  # a sandbox of its own: a tmpfs as its root, in its own mount namespace (unshare -m)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={tmpfs_mib + 16}m", "tmpfs", folder], check=True)
+    os.chroot(folder)
+    os.chdir("/")
+    with open("/file.bin", "wb") as handle:
+        for _ in range(tmpfs_mib):
+            handle.write(b"\1" * MIB)
+held = os.memfd_create("held")  # written, held open, never mapped
+for _ in range(held_mib):
+    os.write(held, b"\1" * MIB)
+if mapped_mib:  # written, mapped (never touched through the mapping), its descriptor closed
+    fd = os.memfd_create("mapped")
+    for _ in range(mapped_mib):
+        os.write(fd, b"\1" * MIB)
+    kept = mmap.mmap(fd, mapped_mib * MIB)
+    os.close(fd)
+print("holding", flush=True)
+time.sleep(120)
+'''
+
+
+def start_holder(tmp_path, tmpfs_mib, held_mib, mapped_mib, prefix=()):
+    """A process that holds memory a PSS count misses: a tmpfs file in its own sandbox, memfds."""
+    (tmp_path / "root").mkdir(exist_ok=True)
+    command = [*prefix, sys.executable, "-c", HOLDER, tmp_path / "root", tmpfs_mib, held_mib, mapped_mib]
+    if tmpfs_mib:
+        command = ["unshare", "--mount", "--propagation", "private", *command]
+    process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return process
+
+
+def pss_mb(pid: int) -> float:
+    from grader.batch import watchdog
+
+    return sum(watchdog._memory_bytes(member) for member in [pid] + watchdog._descendants(pid)) / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="mount namespaces and tmpfs need Linux and root")
+def test_without_a_cgroup_the_watchdog_counts_the_sandboxs_tmpfs_and_memfds(tmp_path):
+    """Issue 18: 3 GiB held in memfds went uncounted (the watchdog summed PSS); tmpfs files are memory too.
+
+    Where no memory cgroup can be made, the watchdog counts them itself: a process in a mount
+    namespace and root of its own (as a sandbox) writes 200 MiB in its tmpfs, holds a 300 MiB
+    memfd and maps a 100 MiB one whose descriptor it closed. PSS sees almost none of it."""
+    from grader.batch import watchdog
+
+    holder = start_holder(tmp_path, 200, 300, 100)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        counted, pss = watchdog.tree_memory_mb(holder.pid), pss_mb(holder.pid)
+        assert pss < 150 and 600 <= counted - pss < 640, (counted, pss)
+        outcome = Outcome()
+        ended = watchdog.watch(holder, Limits(memory_mb=500, wall_seconds=60), time.monotonic(), outcome, cage=None)
+        assert ended == "out-of-memory" and outcome.peak_rss_mb > 600, (ended, outcome.peak_rss_mb)
+    finally:
+        holder.kill()
+        holder.wait()
+    # a process in the grader's own mount namespace (no sandbox): the machine's tmpfs are not its memory
+    plain = start_holder(tmp_path, 0, 50, 0)
+    try:
+        assert plain.stdout.readline().strip() == "holding"
+        assert 50 <= watchdog.tree_memory_mb(plain.pid) - pss_mb(plain.pid) < 60
+    finally:
+        plain.kill()
+        plain.wait()
+
+
+def test_a_memory_cgroup_is_the_limit_itself_and_counts_memfds(tmp_path):
+    """Where a memory cgroup can be made, its hard limit is the memory limit (it was 512 MB above it), and
+    the watchdog reads the cgroup's count, which holds memfds (PSS does not)."""
+    from grader.batch import watchdog
+
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300)
+    if cage.path is None:
+        pytest.skip("no memory cgroup can be made here")
+    try:
+        limit = (cage.path / ("memory.max" if cage.version == 2 else "memory.limit_in_bytes")).read_text()
+        assert int(limit) == 300 * 2**20
+        holder = start_holder(tmp_path, 0, 150, 0, prefix=cage.wrap([]))
+        assert holder.stdout.readline().strip() == "holding"
+        time.sleep(0.5)
+        assert cage.used_mb() >= 150 > pss_mb(holder.pid), (cage.used_mb(), pss_mb(holder.pid))
+        holder.kill()
+        holder.wait()
+    finally:
+        cage.close()
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300)
+    try:
+        greedy = start_holder(tmp_path, 0, 500, 0, prefix=cage.wrap([]))  # 500 MiB under a 300 MB limit
+        outcome = Outcome()
+        ended = watchdog.watch(greedy, Limits(memory_mb=300, wall_seconds=60), time.monotonic(), outcome, cage=cage)
+        assert ended == "out-of-memory" and cage.oom_killed(), (ended, greedy.returncode)
+        assert outcome.peak_rss_mb <= 300, outcome.peak_rss_mb  # the kernel's limit: never more
+    finally:
+        cage.close()

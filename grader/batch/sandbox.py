@@ -97,7 +97,7 @@ LOG_TAIL = 64 * 1024
 @dataclass(frozen=True)
 class Limits:
     wall_seconds: float = 600
-    memory_mb: int = 3072
+    memory_mb: int = 3072  # everything the tree holds: its processes' memory, tmpfs files, memfds (watchdog.py)
     processes: int = 512  # threads count too; TensorFlow starts dozens
     file_mb: int = 256
 
@@ -374,7 +374,7 @@ def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCa
             stdin.close()
         except OSError:
             pass
-        outcome.ended = watch(process, limits, started, outcome, cut=facts.cut)
+        outcome.ended = watch(process, limits, started, outcome, cut=facts.cut, cage=cage)
     finally:
         oom_killed = cage.oom_killed()
         cage.close()
