@@ -139,6 +139,35 @@ def grader_batch(*args, wait=True, timeout=900):
     return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=timeout)
 
 
+def batch_watching_work(*args, timeout=900):
+    """grader batch, run to its end; and the peak size of its results folder's .work while it ran, in bytes."""
+    out = Path(args[list(map(str, args)).index("--out") + 1])
+    with open(out.parent / "batch.stdout", "w+") as stdout, open(out.parent / "batch.stderr", "w+") as stderr:
+        running = subprocess.Popen([sys.executable, "-m", "grader", "batch", *map(str, args)], cwd=REPOSITORY,
+                                   stdout=stdout, stderr=stderr, text=True)
+        peak, deadline = 0, time.monotonic() + timeout
+        while running.poll() is None:
+            if time.monotonic() > deadline:
+                running.kill()
+            peak = max(peak, disk_usage(out / ".work"))
+            time.sleep(0.5)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(running.args, running.returncode, stdout.read(), stderr.read()), peak
+
+
+def disk_usage(folder: Path) -> int:
+    """The bytes a folder's files take on disk (files that vanish meanwhile left out)."""
+    total = 0
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
 def all_gradings(results: Path) -> list[str]:
     with closing(sqlite3.connect(results / "gradebook.sqlite")) as db:
         return [name for (name,) in db.execute("SELECT submission FROM gradings ORDER BY submission")]
@@ -212,9 +241,12 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     names = fixture_names(HOSTILE)
     for name in names + ["stubs"]:
         materialize(name, tmp_path / "class")
-    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "40",
-                        "--memory", "2048")
+    done, work_peak = batch_watching_work(tmp_path / "class", "--out", tmp_path / "results", "-j", "2",
+                                          "--timeout", "40", "--memory", "2048")
     assert done.returncode == 0, done.stderr[-3000:]
+    # what the submissions wrote stayed in their sandboxes' memory: .work holds only the staged copies
+    # (before issue 18 huge_file grew it by 256 MB and fill_disk_and_memfds by 4 GB)
+    assert 0 < work_peak < 32 * 2**20, work_peak
     assert "turned off" not in done.stdout  # no attack made the grader give up its warm workers
     graded_rows = rows(tmp_path / "results")
     assert set(graded_rows) == set(names) | {"stubs"}
@@ -231,6 +263,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
         "probe_namespaces": "graded",
         "huge_facts_line": "crashed", "facts_flood": "crashed", "stall_facts_channel": "crashed",
+        "fill_disk_and_memfds": "out-of-memory",
     }
     reasons = {name: row["reason"] for name, row in graded_rows.items()}
     assert "data.py called os._exit(0)" in reasons["exit_at_import"]
@@ -248,6 +281,14 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "more than 2048 MB" in reasons["allocate_10gb"] and "longer than 40 s" in reasons["sleep_past_timeout"]
     assert "found: nothing" in graded_rows["read_reference"]["log"]
     assert "File too large" in graded_rows["huge_file"]["log"]
+    # each of its folders is a tmpfs with a size (512 MB for /scratch: --disk), then memfds: the memory limit
+    filled = graded_rows["fill_disk_and_memfds"]
+    for folder, most in (("/scratch", 512), ("/tmp", 256), ("/dev/shm", 256)):
+        stopped = re.search(rf"filling {folder}: stopped after (\d+) MiB \(\[Errno 28\] No space left on device\)",
+                            filled["log"])
+        assert stopped and int(stopped[1]) <= most, filled["log"][-3000:]
+    assert "memfds: holding 256 MiB" in filled["log"] and "holding 1536 MiB" not in filled["log"], filled["log"][-3000:]
+    assert "more than 2048 MB" in reasons["fill_disk_and_memfds"]
     assert "network: reached" not in graded_rows["resource_hog"]["log"]
     looked = graded_rows["probe_sandbox"]["log"]
     assert "sandbox: looked around" in looked and "escape:" not in looked, looked

@@ -100,6 +100,10 @@ class Limits:
     memory_mb: int = 3072  # everything the tree holds: its processes' memory, tmpfs files, memfds (watchdog.py)
     processes: int = 512  # threads count too; TensorFlow starts dozens
     file_mb: int = 256
+    disk_mb: int = 512  # the sandbox's /scratch, a tmpfs: its files are memory too, so they count in memory_mb
+
+
+TMPFS_MB = 256  # the sandbox's /tmp and /dev/shm, each (their files count in memory_mb too)
 
 
 @dataclass
@@ -167,7 +171,7 @@ def _prefixes() -> list[str]:
     return [p for p in prefixes if not p.startswith("/usr")]
 
 
-def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
+def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, disk_mb: int,
                    env: dict, facts_fd: int, areas=(), seccomp_fd: int | None = None) -> list[str]:
     prefixes = _prefixes()
     command = [
@@ -176,9 +180,10 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
-        # writable by the worker's uid (sticky, like a real /tmp), 256 MB each
-        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
-        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/dev/shm",
+        # writable by the worker's uid (sticky, like a real /tmp), each a tmpfs of its own with a size
+        "--perms", "1777", "--size", str(TMPFS_MB * 2**20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(TMPFS_MB * 2**20), "--tmpfs", "/dev/shm",
+        "--perms", "1777", "--size", str(disk_mb * 2**20), "--tmpfs", "/scratch",
     ]
     command += _readable_ancestors(prefixes)
     for prefix in prefixes:
@@ -186,7 +191,6 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
     command += [
         "--ro-bind", str(grader_root), "/grader",
         "--ro-bind", str(submission), "/submission",
-        "--bind", str(scratch), "/scratch",
         "--chdir", "/scratch",
     ]
     for key, value in {**env, "PYTHONPATH": "/grader", "HOME": "/scratch", "TMPDIR": "/tmp"}.items():
@@ -236,9 +240,8 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     bwrap = bubblewrap() if isolate else None
     program = syscalls.program() if bwrap else None
     env = worker_env(threads)
-    scratch.mkdir(parents=True, exist_ok=True)
-    if bwrap:
-        os.chown(scratch, uid, uid)
+    if not bwrap:  # sandboxed, /scratch is a tmpfs of the sandbox's own; unsandboxed, this folder (RLIMIT_FSIZE only)
+        scratch.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
@@ -288,7 +291,8 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
         seccomp_fd = _filter_fd(program) if program else None
         if seccomp_fd is not None:
             handed.append(seccomp_fd)
-        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas, seccomp_fd)
+        command = _bwrap_command(bwrap, uid, grader_root, submission, limits.disk_mb, env, facts_write, areas,
+                                 seccomp_fd)
         child_env = {}
     else:
         command = _worker(facts_write, submission, scratch, areas)
@@ -300,7 +304,7 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
     try:
         return subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=tuple(handed), close_fds=True, env=child_env, cwd=str(scratch),
+            pass_fds=tuple(handed), close_fds=True, env=child_env, cwd="/" if bwrap else str(scratch),
             start_new_session=True,
         )
     finally:
@@ -308,22 +312,22 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
             os.close(fd)
 
 
-def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list]:
+def _warm_binds(grader_root: Path, submission: Path) -> list[list]:
     """What a warm sandbox sees of this machine: [source, target, writable], as bubblewrap's binds.
 
-    The staged grader keeps its own path: the zygote imported its modules from there.
+    The staged grader keeps its own path: the zygote imported its modules from there;
+    /scratch is a tmpfs.
     """
     binds = [["/usr", "/usr", False]] + [[prefix, prefix, False] for prefix in _prefixes()]
-    # the submission and the scratch folder travel as open descriptors: their names (students'
-    # names, often) would otherwise stay in the zygote's memory for every later fork to read
-    return binds + [[str(grader_root), str(grader_root), False], ["@submission", "/submission", False],
-                    ["@scratch", "/scratch", True]]
+    # the submission travels as an open descriptor: its name (a student's name, often) would
+    # otherwise stay in the zygote's memory for every later fork to read
+    return binds + [[str(grader_root), str(grader_root), False], ["@submission", "/submission", False]]
 
 
 def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
                isolated, areas, program=None):
     if isolated:
-        binds = _warm_binds(grader_root, submission, scratch)
+        binds = _warm_binds(grader_root, submission)
         where = {"submission": "/submission", "scratch": "/scratch",
                  "env": {**env, "PYTHONPATH": str(grader_root), "HOME": "/scratch", "TMPDIR": "/tmp"}}
     else:
@@ -335,14 +339,15 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
         "isolate": isolated, "uid": uid, "areas": list(areas), "binds": binds, **where,
         "seccomp": base64.b64encode(program).decode() if isolated and program else None,
         "cage": str(cage.path / "cgroup.procs") if cage.path else None,
-        "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes},
+        "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes,
+                   "disk": limits.disk_mb * 2**20, "tmpfs": TMPFS_MB * 2**20},
     }
     stdin_read, stdin_write = os.pipe()
     log_read, log_write = os.pipe()
     handed = [stdin_read, log_write]
     try:
         if isolated:
-            handed += [os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for folder in (submission, scratch)]
+            handed.append(os.open(submission, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
         process = zygote.spawn(request, (stdin_read, log_write, facts_write, *handed[2:]))
     except BaseException:
         os.close(stdin_write)

@@ -55,7 +55,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
-OPEN_FOLDERS = {"@submission": 5, "@scratch": 6}  # bind sources sent as descriptors, and where the child keeps them
+OPEN_FOLDERS = {"@submission": 5}  # bind sources sent as descriptors, and where the child keeps them
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 START_SECONDS = 120
 
@@ -121,7 +121,7 @@ def _reports(fd: int) -> dict:
 def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     """Outside the sandbox, root: set up, unshare, then wait for the sandbox's init."""
     os.umask(0o022)
-    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 and 6 the folders to bind (isolated)
+    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 the submission's folder (isolated)
     sources = [fds[0], fds[1], fds[1], fds[2], report, *fds[3:]]
     lifted = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in sources]  # out of the way of the targets
     for target, fd in enumerate(lifted):
@@ -234,9 +234,10 @@ def _build_root(request: dict) -> None:
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
     for name, target in (("usr/lib", "lib"), ("usr/lib64", "lib64"), ("usr/bin", "bin")):
         os.symlink(name, f"{root}/{target}")
-    for folder in ("tmp", "dev/shm"):
+    limits = request["limits"]
+    for folder, size in (("tmp", limits["tmpfs"]), ("dev/shm", limits["tmpfs"]), ("scratch", limits["disk"])):
         os.makedirs(f"{root}/{folder}", 0o755)
-        _mount("tmpfs", f"{root}/{folder}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={256 * 2**20}")
+        _mount("tmpfs", f"{root}/{folder}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
     for device in DEVICES:
         open(f"{root}/dev/{device}", "w").close()
         _mount(f"/dev/{device}", f"{root}/dev/{device}", None, MS_BIND)
