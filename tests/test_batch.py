@@ -295,6 +295,9 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "sent a forged setup failure" in looked and "graded cold" not in looked  # the worker cannot say that
     tried = graded_rows["probe_namespaces"]["log"]
     assert "namespaces: tried everything" in tried and "escape:" not in tried, tried
+    # the warm sandbox's mount table: the submission and /scratch are tmpfs, no host path of the grading's
+    mounts = next(line for line in tried.splitlines() if line.startswith("namespaces: mountinfo"))
+    assert "/ /submission" in mounts and "/ /scratch" in mounts and "/.work/" not in mounts, mounts
     assert not list(tmp_path.rglob("planted.txt"))
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()

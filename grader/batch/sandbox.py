@@ -312,22 +312,20 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
             os.close(fd)
 
 
-def _warm_binds(grader_root: Path, submission: Path) -> list[list]:
+def _warm_binds(grader_root: Path) -> list[list]:
     """What a warm sandbox sees of this machine: [source, target, writable], as bubblewrap's binds.
 
-    The staged grader keeps its own path: the zygote imported its modules from there;
-    /scratch is a tmpfs.
+    The staged grader keeps its own path: the zygote imported its modules from there. The
+    submission is not bound: the child copies it (see `_fork_warm`); /scratch is a tmpfs.
     """
     binds = [["/usr", "/usr", False]] + [[prefix, prefix, False] for prefix in _prefixes()]
-    # the submission travels as an open descriptor: its name (a student's name, often) would
-    # otherwise stay in the zygote's memory for every later fork to read
-    return binds + [[str(grader_root), str(grader_root), False], ["@submission", "/submission", False]]
+    return binds + [[str(grader_root), str(grader_root), False]]
 
 
 def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
                isolated, areas, program=None):
     if isolated:
-        binds = _warm_binds(grader_root, submission)
+        binds = _warm_binds(grader_root)
         where = {"submission": "/submission", "scratch": "/scratch",
                  "env": {**env, "PYTHONPATH": str(grader_root), "HOME": "/scratch", "TMPDIR": "/tmp"}}
     else:
@@ -337,6 +335,10 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
                          "PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
     request = {
         "isolate": isolated, "uid": uid, "areas": list(areas), "binds": binds, **where,
+        # the submission travels as an open descriptor (its name, a student's often, would otherwise stay in
+        # the zygote's memory for every later fork to read), and is copied into a read-only tmpfs: a bind
+        # would show its host path in the sandbox's /proc/self/mountinfo
+        "copies": [["@submission", "/submission"]] if isolated else [],
         "seccomp": base64.b64encode(program).decode() if isolated and program else None,
         "cage": str(cage.path / "cgroup.procs") if cage.path else None,
         "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes,

@@ -55,7 +55,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
-OPEN_FOLDERS = {"@submission": 5}  # bind sources sent as descriptors, and where the child keeps them
+OPEN_FOLDERS = {"@submission": 5}  # folders sent as descriptors (to copy in), and where the child keeps them
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 START_SECONDS = 120
 
@@ -146,6 +146,7 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
         folders = {name: os.readlink(f"/proc/self/fd/{fd}") for name, fd in OPEN_FOLDERS.items()}
         request["binds"] = [[folders.get(source, source), target, writable]
                             for source, target, writable in request["binds"]]
+        request["copies"] = [[folders.get(source, source), target] for source, target in request.get("copies", [])]
         _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
     except Exception as error:
         _setup_failed(error)
@@ -251,6 +252,8 @@ def _build_root(request: dict) -> None:
         os.makedirs(where, 0o755, exist_ok=True)
         _mount(source, where, None, MS_BIND | MS_REC)
         _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
+    for source, target in request.get("copies", []):
+        _copy_in(source, root + target)
     os.chdir(root)
     os.mkdir(".old")
     if _libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b".old") != 0:
@@ -260,6 +263,22 @@ def _build_root(request: dict) -> None:
         raise _errno("umount the old root")
     os.rmdir("/.old")
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _copy_in(source: str, where: str) -> None:
+    """A folder of files (a staged submission: flat, regular files only) copied into a tmpfs, then read-only.
+
+    The sandbox's mount table then shows a tmpfs there, not the folder's host path. The
+    copy is charged to the grading's memory cgroup, like everything the sandbox holds.
+    """
+    os.makedirs(where, 0o755, exist_ok=True)
+    _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755")
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                shutil.copyfile(entry.path, f"{where}/{entry.name}", follow_symlinks=False)
+                os.chmod(f"{where}/{entry.name}", 0o644)
+    _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
 
 
 def _loopback_up() -> None:
