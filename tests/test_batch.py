@@ -693,8 +693,8 @@ def test_a_reader_that_outlives_its_worker_cannot_touch_the_grading_after_a_rest
     from grader.batch import run, sandbox
 
     class NoCage(sandbox.MemoryCage):
-        def __init__(self, name, limit_mb):
-            self.path, self.version = None, None
+        def __init__(self, *args, **options):
+            pass  # no cgroup at all: path and pids_path stay None
 
     monkeypatch.setattr(sandbox, "MemoryCage", NoCage)
     stage = run.stage_grader(tmp_path / "out", "test")
@@ -887,3 +887,26 @@ def test_a_memory_cgroup_is_the_limit_itself_and_counts_memfds(tmp_path):
         assert outcome.peak_rss_mb <= 300, outcome.peak_rss_mb  # the kernel's limit: never more
     finally:
         cage.close()
+
+
+def test_where_cgroups_can_be_made_they_also_limit_the_trees_processes_whatever_its_uid():
+    """The pids cgroup beside the memory one: a root process (RLIMIT_NPROC does not hold root back) that forks
+    until it cannot stops at the limit; closing the cage kills what it started."""
+    from grader.batch import watchdog
+
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300, processes=20)
+    if cage.pids_path is None:
+        pytest.skip("no pids cgroup can be made here")
+    forker = "import os, time\nn = 0\ntry:\n    while n < 100:\n        if os.fork() == 0:\n" \
+             "            time.sleep(60)\n            os._exit(0)\n        n += 1\nexcept OSError as error:\n" \
+             "    print(n, error.errno, flush=True)\ntime.sleep(60)\n"
+    try:
+        running = subprocess.Popen(cage.wrap([sys.executable, "-c", forker]), stdout=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        started, errno = map(int, running.stdout.readline().split())
+        assert started < 20 and errno == 11, (started, errno)  # EAGAIN
+        children = [int(pid) for pid in Path(cage.joins[-1]).read_text().split()]
+    finally:
+        cage.close()
+    running.wait(timeout=10)
+    assert all(process_gone(pid, within=5) for pid in children)

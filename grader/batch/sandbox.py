@@ -245,7 +245,8 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
-    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb)
+    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb,
+                      limits.processes)
     process = None
     try:
         if zygote is not None and zygote.broken is None:
@@ -340,7 +341,7 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
         # would show its host path in the sandbox's /proc/self/mountinfo
         "copies": [["@submission", "/submission"]] if isolated else [],
         "seccomp": base64.b64encode(program).decode() if isolated and program else None,
-        "cage": str(cage.path / "cgroup.procs") if cage.path else None,
+        "cages": cage.joins,
         "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes,
                    "disk": limits.disk_mb * 2**20, "tmpfs": TMPFS_MB * 2**20},
     }

@@ -135,8 +135,8 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     if not token:  # the grader is gone
         os._exit(SETUP_FAILED)
     try:
-        if request.get("cage"):
-            Path(request["cage"]).write_text(str(os.getpid()))
+        for cage in request.get("cages", []):  # the memory cgroup, and the pids one where there is one
+            Path(cage).write_text(str(os.getpid()))
     except Exception as error:
         _setup_failed(error)
     if not request["isolate"]:

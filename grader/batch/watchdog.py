@@ -37,13 +37,18 @@ class MemoryCage:
     file cache and then kills a process of the tree (an allocation faster than the
     watchdog's polls is stopped all the same). Without cgroups `path` is None and the
     watchdog alone guards memory (see the module's docstring).
+
+    With `processes`, and where the pids controller can be had (v1: a group of its own;
+    v2: the same group), the tree also gets at most that many tasks (threads count, as
+    they do for RLIMIT_NPROC), whatever its uid; `pids_path` is None otherwise.
     """
 
     V1 = Path("/sys/fs/cgroup/memory")
     V2 = Path("/sys/fs/cgroup")
+    PIDS_V1 = Path("/sys/fs/cgroup/pids")
+    path = version = pids_path = None
 
-    def __init__(self, name: str, limit_mb: int):
-        self.path, self.version = None, None
+    def __init__(self, name: str, limit_mb: int, processes: int | None = None):
         limit = str(limit_mb * 2**20)
         try:
             if (self.V2 / "cgroup.controllers").is_file() and "memory" in (self.V2 / "cgroup.controllers").read_text():
@@ -62,12 +67,34 @@ class MemoryCage:
                     (path / "memory.memsw.limit_in_bytes").write_text(limit)
         except OSError:
             self.close()
+        if processes and self.path is not None:
+            try:
+                if self.version == 2 and (self.path / "pids.max").exists():
+                    (self.path / "pids.max").write_text(str(processes))
+                    self.pids_path = self.path
+                elif self.version == 1 and (self.PIDS_V1 / "cgroup.procs").is_file():  # the root has no pids.max
+                    (self.PIDS_V1 / name).mkdir()
+                    self.pids_path = self.PIDS_V1 / name
+                    (self.pids_path / "pids.max").write_text(str(processes))
+            except OSError:  # no process limit of the cgroup's: RLIMIT_NPROC still holds
+                if self.pids_path not in (None, self.path):
+                    try:
+                        self.pids_path.rmdir()
+                    except OSError:
+                        pass
+                self.pids_path = None
+
+    @property
+    def joins(self) -> list[str]:
+        """The cgroup.procs files a process writes its pid in to join the cage (each group once)."""
+        return [str(group / "cgroup.procs") for group in dict.fromkeys((self.path, self.pids_path)) if group]
 
     def wrap(self, command: list[str]) -> list[str]:
-        """The command, started inside the cgroup (the shell joins it, then becomes the command)."""
-        if self.path is None:
+        """The command, started inside the cgroups (the shell joins them, then becomes the command)."""
+        if not self.joins:
             return command
-        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs"), *command]
+        join = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+        return ["/bin/sh", "-c", join, "sh", *self.joins, "--", *command]
 
     def used_mb(self) -> float | None:
         """What the cgroup holds less its inactive file cache, in MB; None without a cgroup (or unreadable)."""
@@ -96,23 +123,25 @@ class MemoryCage:
         return int(counts.get("oom_kill", "0")) > 0
 
     def close(self) -> None:
-        if self.path is None:
-            return
-        try:
-            for pid in (self.path / "cgroup.procs").read_text().split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
-            for _ in range(50):
-                try:
-                    self.path.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.1)
-        except OSError:
-            pass
-        self.path = None
+        """Kill what is left in the groups, and remove them."""
+        for group in dict.fromkeys((self.path, self.pids_path)):
+            if group is None:
+                continue
+            try:
+                for pid in (group / "cgroup.procs").read_text().split():
+                    try:
+                        os.kill(int(pid), signal.SIGKILL)
+                    except (ProcessLookupError, ValueError):
+                        pass
+                for _ in range(50):
+                    try:
+                        group.rmdir()
+                        break
+                    except OSError:
+                        time.sleep(0.1)
+            except OSError:
+                pass
+        self.path = self.pids_path = None
 
 
 def watch(process: subprocess.Popen, limits, started: float, outcome, cut=None, cage: MemoryCage | None = None) -> str:
