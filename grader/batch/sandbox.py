@@ -4,21 +4,26 @@ A worker is normally forked from its slot's warm process, which has imported Ten
 (warm.py), and builds its own sandbox; a cold worker starts afresh in bubblewrap (started
 as root, no user namespace; see NOTES.md). Either way the worker sees: the interpreter
 and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
-/grader for a cold worker, at its own path for a warm one), the submission read-only,
-one writable scratch folder, small tmpfs /tmp and /dev/shm, no network, no other
-process, fresh IPC and UTS namespaces, and runs as an unprivileged uid no earlier grading
-had (SandboxUids: so that process limits of one cannot starve another, and nothing the
-kernel keeps per uid passes on), under a seccomp filter (syscalls.py: no key-ring, no new
-namespaces, no mounts, no ptrace). Without bubblewrap, or when not root, it is a plain
-process with the same limits: not isolated, and `grader batch` says so; without
-libseccomp it is sandboxed without the filter, and says that.
+/grader for a cold worker, at its own path for a warm one), the submission read-only at
+/submission (a warm sandbox's own copy on a tmpfs; a bind for a cold one), and three
+tmpfs of its own with a size: /scratch (its working folder and HOME, Limits.disk_mb),
+/tmp and /dev/shm (TMPFS_MB); no network, no other process, fresh IPC and UTS
+namespaces. It runs as an unprivileged uid no earlier grading had (SandboxUids: so that
+process limits of one cannot starve another, and nothing the kernel keeps per uid passes
+on), under a seccomp filter (syscalls.py: no key-ring, no new namespaces, no mounts, no
+ptrace). Without bubblewrap, or when not root, it is a plain process with the same
+limits, working in a host folder (OUT/.work/ID/scratch, capped per file by RLIMIT_FSIZE
+only): not isolated, and `grader batch` says so; without libseccomp it is sandboxed
+without the filter, and says that.
 
-Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
-memory (the tree's proportional share of memory, watched; over the limit it is killed
-and the status is out-of-memory; a memory cgroup a little above the limit, where the
-machine allows one, stops allocations faster than the watchdog), processes
-(RLIMIT_NPROC for the grading's uid), file size (RLIMIT_FSIZE), and the output kept (the
-last 64 KB of stdout/stderr).
+Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU), memory
+(everything the tree holds, its tmpfs files and memfds included: a memory cgroup at the
+limit where the machine allows one, else the watchdog's own count; see watchdog.py; past
+it the tree is killed and the status is out-of-memory), disk (the size of /scratch, /tmp
+and /dev/shm: a write past it fails with ENOSPC; and their files are memory), processes
+(a pids cgroup beside the memory one where there is one, and RLIMIT_NPROC for the
+grading's uid), file size (RLIMIT_FSIZE), and the output kept (the last 64 KB of
+stdout/stderr). README.md, "What protects a grade", says which holds where.
 """
 from __future__ import annotations
 

@@ -16,10 +16,12 @@ cold worker (see sandbox.py and NOTES.md), with the same system calls:
     child (root, outside)      joins the memory cgroup, new session, then unshares the
                                mount, PID, network, IPC, UTS and cgroup namespaces
       init (PID 1, root)       a fresh root: tmpfs with read-only binds of /usr, the
-                               interpreter and the staged grader, the submission
-                               read-only at /submission, /scratch writable, tmpfs /tmp
-                               and /dev/shm (256 MB, mode 1777), a minimal /dev, a new
-                               /proc; pivot_root, the old root detached, / read-only
+                               interpreter and the staged grader; the submission
+                               copied into a tmpfs, read-only at /submission (no host
+                               path in the mount table); tmpfs /scratch (the disk
+                               limit), /tmp and /dev/shm (256 MB), mode 1777; a
+                               minimal /dev, a new /proc; pivot_root, the old root
+                               detached, / read-only
         worker (PID 2)         resource limits, a clean environment, no groups, the
                                grading's own unprivileged uid, no_new_privs, the seccomp
                                filter (syscalls.py); then the worker
