@@ -103,6 +103,36 @@ def test_an_area_the_worker_never_reported_costs_its_points_and_earlier_areas_co
     assert status == "tampered" and grade.score == 0
 
 
+def test_a_gradebook_is_never_seen_without_its_tables(tmp_path, monkeypatch):
+    """The kill-and-resume test failed now and then with "no such table: gradings": it polls the gradebook of a
+    batch just started, and the file existed (its first PRAGMA writes it) before its tables did, as it would for
+    `grader report` or `merge` reading what a batch killed in that moment left. Here every statement of the
+    gradebook's making looks at the gradebook's path as another reader would, just before it runs."""
+    path = tmp_path / "results" / "gradebook.sqlite"
+    seen, made = [], sqlite3.connect
+
+    def look(statement):
+        if path.exists():
+            with closing(made(f"file:{path}?mode=ro", uri=True)) as reader:
+                tables = {name for (name,) in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            seen.append((statement.split("(")[0].strip(), sorted(tables)))
+
+    def connect(*args, **options):
+        connection = made(*args, **options)
+        connection.set_trace_callback(look)
+        return connection
+
+    monkeypatch.setattr(gradebook.sqlite3, "connect", connect)
+    with closing(gradebook.connect(path)) as db:
+        db.set_trace_callback(None)
+        assert gradebook.current(db) == []
+    assert seen and all(tables == ["gradings", "items"] for _statement, tables in seen), seen
+    assert sorted(p.name for p in path.parent.iterdir()) == ["gradebook.sqlite"]  # nothing made on the way is left
+    monkeypatch.undo()
+    with closing(gradebook.connect(path)) as db:  # an existing gradebook is opened as it is
+        assert gradebook.current(db) == []
+
+
 def test_gradebook_rows_csv_and_merge(tmp_path):
     items = RUBRIC.items
 
