@@ -97,6 +97,7 @@ def sandbox_uids() -> SandboxUids:
 
 
 LOG_TAIL = 64 * 1024
+CAGE_PREFIX = "grader-batch-"  # the workers' cgroups: grader-batch-<batch pid>-<slot>-<random>
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
-    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb,
+    cage = MemoryCage(f"{CAGE_PREFIX}{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb,
                       limits.processes)
     process = None
     try:

@@ -84,6 +84,30 @@ class MemoryCage:
                         pass
                 self.pids_path = None
 
+    @classmethod
+    def sweep(cls, prefix: str = "grader-batch-") -> int:
+        """Remove the empty groups PREFIX<pid>-... whose process is gone (a batch killed before it closed them).
+
+        A group that still holds a process cannot be removed, and one whose batch process
+        still runs is left alone. Returns how many were removed.
+        """
+        removed = 0
+        for root in (cls.V1, cls.PIDS_V1, cls.V2):
+            try:
+                groups = [entry for entry in os.scandir(root) if entry.name.startswith(prefix) and entry.is_dir()]
+            except OSError:
+                continue
+            for group in groups:
+                pid = group.name[len(prefix):].split("-")[0]
+                if not pid.isdigit() or _alive(int(pid)):
+                    continue
+                try:
+                    os.rmdir(group.path)
+                    removed += 1
+                except OSError:
+                    pass
+        return removed
+
     @property
     def joins(self) -> list[str]:
         """The cgroup.procs files a process writes its pid in to join the cage (each group once)."""
@@ -172,6 +196,16 @@ def watch(process: subprocess.Popen, limits, started: float, outcome, cut=None, 
         if time.monotonic() - started > limits.wall_seconds:
             _kill_tree(process)
             return "timeout"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _kill_tree(process: subprocess.Popen) -> None:
