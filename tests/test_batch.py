@@ -926,6 +926,7 @@ def test_where_cgroups_can_be_made_they_also_limit_the_trees_processes_whatever_
 
     cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300, processes=20)
     if cage.pids_path is None:
+        cage.close()  # the memory cgroup, if there is one
         pytest.skip("no pids cgroup can be made here")
     forker = "import os, time\nn = 0\ntry:\n    while n < 100:\n        if os.fork() == 0:\n" \
              "            time.sleep(60)\n            os._exit(0)\n        n += 1\nexcept OSError as error:\n" \
@@ -954,6 +955,7 @@ def test_a_batch_removes_the_empty_cgroups_of_batches_killed_before_they_could()
     left = watchdog.MemoryCage(f"grader-sweep-{ended.pid}-0-test", 100, processes=10)
     running = watchdog.MemoryCage(f"grader-sweep-{os.getpid()}-0-test", 100, processes=10)
     if left.path is None:
+        running.close()
         pytest.skip("no cgroup can be made here")
     try:
         groups = {group for cage in (left, running) for group in (cage.path, cage.pids_path) if group}
