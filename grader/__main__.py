@@ -176,7 +176,7 @@ def _batch(args) -> int:
     try:
         summary = run_batch(args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
                             isolate=not args.no_sandbox, progress=progress, warm=not args.cold,
-                            limits=Limits(wall_seconds=args.timeout, memory_mb=args.memory))
+                            limits=Limits(wall_seconds=args.timeout, memory_mb=args.memory, disk_mb=args.disk))
     except BatchError as error:
         print(f"grader batch: {error}", file=sys.stderr)
         return 1
@@ -318,7 +318,12 @@ def main(argv=None) -> int:
     batch.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                        help="submissions graded at once (default: one per core; each worker needs ~0.8 GB)")
     batch.add_argument("--timeout", type=float, default=600, help="seconds per submission (default 600)")
-    batch.add_argument("--memory", type=int, default=3072, help="MB of memory per submission (default 3072)")
+    batch.add_argument("--memory", type=int, default=3072,
+                       help="MB of memory per submission, counting the files it writes (its folders are in "
+                            "memory) (default 3072)")
+    batch.add_argument("--disk", type=int, default=512,
+                       help="MB the submission may write in its working folder, /scratch (default 512); in the "
+                            "sandbox that folder is in memory, so this counts in --memory too")
     batch.add_argument("--shard", metavar="I/N", help="grade only shard I of N (for job arrays); see merge")
     batch.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
     batch.add_argument("--no-sandbox", action="store_true",

@@ -103,6 +103,36 @@ def test_an_area_the_worker_never_reported_costs_its_points_and_earlier_areas_co
     assert status == "tampered" and grade.score == 0
 
 
+def test_a_gradebook_is_never_seen_without_its_tables(tmp_path, monkeypatch):
+    """The kill-and-resume test failed now and then with "no such table: gradings": it polls the gradebook of a
+    batch just started, and the file existed (its first PRAGMA writes it) before its tables did, as it would for
+    `grader report` or `merge` reading what a batch killed in that moment left. Here every statement of the
+    gradebook's making looks at the gradebook's path as another reader would, just before it runs."""
+    path = tmp_path / "results" / "gradebook.sqlite"
+    seen, made = [], sqlite3.connect
+
+    def look(statement):
+        if path.exists():
+            with closing(made(f"file:{path}?mode=ro", uri=True)) as reader:
+                tables = {name for (name,) in reader.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            seen.append((statement.split("(")[0].strip(), sorted(tables)))
+
+    def connect(*args, **options):
+        connection = made(*args, **options)
+        connection.set_trace_callback(look)
+        return connection
+
+    monkeypatch.setattr(gradebook.sqlite3, "connect", connect)
+    with closing(gradebook.connect(path)) as db:
+        db.set_trace_callback(None)
+        assert gradebook.current(db) == []
+    assert seen and all(tables == ["gradings", "items"] for _statement, tables in seen), seen
+    assert sorted(p.name for p in path.parent.iterdir()) == ["gradebook.sqlite"]  # nothing made on the way is left
+    monkeypatch.undo()
+    with closing(gradebook.connect(path)) as db:  # an existing gradebook is opened as it is
+        assert gradebook.current(db) == []
+
+
 def test_gradebook_rows_csv_and_merge(tmp_path):
     items = RUBRIC.items
 
@@ -137,6 +167,35 @@ def grader_batch(*args, wait=True, timeout=900):
         return subprocess.Popen(command, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
     return subprocess.run(command, cwd=REPOSITORY, capture_output=True, text=True, timeout=timeout)
+
+
+def batch_watching_work(*args, timeout=900):
+    """grader batch, run to its end; and the peak size of its results folder's .work while it ran, in bytes."""
+    out = Path(args[list(map(str, args)).index("--out") + 1])
+    with open(out.parent / "batch.stdout", "w+") as stdout, open(out.parent / "batch.stderr", "w+") as stderr:
+        running = subprocess.Popen([sys.executable, "-m", "grader", "batch", *map(str, args)], cwd=REPOSITORY,
+                                   stdout=stdout, stderr=stderr, text=True)
+        peak, deadline = 0, time.monotonic() + timeout
+        while running.poll() is None:
+            if time.monotonic() > deadline:
+                running.kill()
+            peak = max(peak, disk_usage(out / ".work"))
+            time.sleep(0.5)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(running.args, running.returncode, stdout.read(), stderr.read()), peak
+
+
+def disk_usage(folder: Path) -> int:
+    """The bytes a folder's files take on disk (files that vanish meanwhile left out)."""
+    total = 0
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            try:
+                total += os.lstat(os.path.join(parent, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total
 
 
 def all_gradings(results: Path) -> list[str]:
@@ -212,9 +271,12 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     names = fixture_names(HOSTILE)
     for name in names + ["stubs"]:
         materialize(name, tmp_path / "class")
-    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2", "--timeout", "40",
-                        "--memory", "2048")
+    done, work_peak = batch_watching_work(tmp_path / "class", "--out", tmp_path / "results", "-j", "2",
+                                          "--timeout", "40", "--memory", "2048")
     assert done.returncode == 0, done.stderr[-3000:]
+    # what the submissions wrote stayed in their sandboxes' memory: .work holds only the staged copies
+    # (before issue 18 huge_file grew it by 256 MB and fill_disk_and_memfds by 4 GB)
+    assert 0 < work_peak < 32 * 2**20, work_peak
     assert "turned off" not in done.stdout  # no attack made the grader give up its warm workers
     graded_rows = rows(tmp_path / "results")
     assert set(graded_rows) == set(names) | {"stubs"}
@@ -231,6 +293,7 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
         "print_flood": "timeout", "sleep_past_timeout": "timeout", "probe_sandbox": "graded",
         "probe_namespaces": "graded",
         "huge_facts_line": "crashed", "facts_flood": "crashed", "stall_facts_channel": "crashed",
+        "fill_disk_and_memfds": "out-of-memory",
     }
     reasons = {name: row["reason"] for name, row in graded_rows.items()}
     assert "data.py called os._exit(0)" in reasons["exit_at_import"]
@@ -248,12 +311,23 @@ def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_pat
     assert "more than 2048 MB" in reasons["allocate_10gb"] and "longer than 40 s" in reasons["sleep_past_timeout"]
     assert "found: nothing" in graded_rows["read_reference"]["log"]
     assert "File too large" in graded_rows["huge_file"]["log"]
+    # each of its folders is a tmpfs with a size (512 MB for /scratch: --disk), then memfds: the memory limit
+    filled = graded_rows["fill_disk_and_memfds"]
+    for folder, most in (("/scratch", 512), ("/tmp", 256), ("/dev/shm", 256)):
+        stopped = re.search(rf"filling {folder}: stopped after (\d+) MiB \(\[Errno 28\] No space left on device\)",
+                            filled["log"])
+        assert stopped and int(stopped[1]) <= most, filled["log"][-3000:]
+    assert "memfds: holding 256 MiB" in filled["log"] and "holding 1536 MiB" not in filled["log"], filled["log"][-3000:]
+    assert "more than 2048 MB" in reasons["fill_disk_and_memfds"]
     assert "network: reached" not in graded_rows["resource_hog"]["log"]
     looked = graded_rows["probe_sandbox"]["log"]
     assert "sandbox: looked around" in looked and "escape:" not in looked, looked
     assert "sent a forged setup failure" in looked and "graded cold" not in looked  # the worker cannot say that
     tried = graded_rows["probe_namespaces"]["log"]
     assert "namespaces: tried everything" in tried and "escape:" not in tried, tried
+    # the warm sandbox's mount table: the submission and /scratch are tmpfs, no host path of the grading's
+    mounts = next(line for line in tried.splitlines() if line.startswith("namespaces: mountinfo"))
+    assert "/ /submission" in mounts and "/ /scratch" in mounts and "/.work/" not in mounts, mounts
     assert not list(tmp_path.rglob("planted.txt"))
     assert len(graded_rows["print_flood"]["log"]) <= 64 * 1024
     assert not workers_running()
@@ -649,8 +723,8 @@ def test_a_reader_that_outlives_its_worker_cannot_touch_the_grading_after_a_rest
     from grader.batch import run, sandbox
 
     class NoCage(sandbox.MemoryCage):
-        def __init__(self, name, limit_mb):
-            self.path, self.version = None, None
+        def __init__(self, *args, **options):
+            pass  # no cgroup at all: path and pids_path stay None
 
     monkeypatch.setattr(sandbox, "MemoryCage", NoCage)
     stage = run.stage_grader(tmp_path / "out", "test")
@@ -739,3 +813,156 @@ def test_a_grading_that_cannot_be_recorded_stops_no_other(tmp_path, monkeypatch,
     said = capsys.readouterr().err
     assert "could not remove" in said and "(RecursionError)" in said
     assert not (tmp_path / "results" / ".work").exists()
+
+
+# --- issue 18, item 3: limits that count everything a submission can hold -------------------------
+
+HOLDER = r'''
+import mmap, os, subprocess, sys, time
+MIB = 2**20
+folder, tmpfs_mib, held_mib, mapped_mib = sys.argv[1], *map(int, sys.argv[2:5])
+if tmpfs_mib:  # a sandbox of its own: a tmpfs as its root, in its own mount namespace (unshare -m)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={tmpfs_mib + 16}m", "tmpfs", folder], check=True)
+    os.chroot(folder)
+    os.chdir("/")
+    with open("/file.bin", "wb") as handle:
+        for _ in range(tmpfs_mib):
+            handle.write(b"\1" * MIB)
+held = os.memfd_create("held")  # written, held open, never mapped
+for _ in range(held_mib):
+    os.write(held, b"\1" * MIB)
+if mapped_mib:  # written, mapped (never touched through the mapping), its descriptor closed
+    fd = os.memfd_create("mapped")
+    for _ in range(mapped_mib):
+        os.write(fd, b"\1" * MIB)
+    kept = mmap.mmap(fd, mapped_mib * MIB)
+    os.close(fd)
+print("holding", flush=True)
+time.sleep(120)
+'''
+
+
+def start_holder(tmp_path, tmpfs_mib, held_mib, mapped_mib, prefix=()):
+    """A process that holds memory a PSS count misses: a tmpfs file in its own sandbox, memfds."""
+    (tmp_path / "root").mkdir(exist_ok=True)
+    command = [*prefix, sys.executable, "-c", HOLDER, tmp_path / "root", tmpfs_mib, held_mib, mapped_mib]
+    if tmpfs_mib:
+        command = ["unshare", "--mount", "--propagation", "private", *command]
+    process = subprocess.Popen(list(map(str, command)), stdout=subprocess.PIPE, text=True, start_new_session=True)
+    return process
+
+
+def pss_mb(pid: int) -> float:
+    from grader.batch import watchdog
+
+    return sum(watchdog._memory_bytes(member) for member in [pid] + watchdog._descendants(pid)) / 2**20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("unshare"),
+                    reason="mount namespaces and tmpfs need Linux and root")
+def test_without_a_cgroup_the_watchdog_counts_the_sandboxs_tmpfs_and_memfds(tmp_path):
+    """Issue 18: 3 GiB held in memfds went uncounted (the watchdog summed PSS); tmpfs files are memory too.
+
+    Where no memory cgroup can be made, the watchdog counts them itself: a process in a mount
+    namespace and root of its own (as a sandbox) writes 200 MiB in its tmpfs, holds a 300 MiB
+    memfd and maps a 100 MiB one whose descriptor it closed. PSS sees almost none of it."""
+    from grader.batch import watchdog
+
+    holder = start_holder(tmp_path, 200, 300, 100)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        counted, pss = watchdog.tree_memory_mb(holder.pid), pss_mb(holder.pid)
+        assert pss < 150 and 600 <= counted - pss < 640, (counted, pss)
+        outcome = Outcome()
+        ended = watchdog.watch(holder, Limits(memory_mb=500, wall_seconds=60), time.monotonic(), outcome, cage=None)
+        assert ended == "out-of-memory" and outcome.peak_rss_mb > 600, (ended, outcome.peak_rss_mb)
+    finally:
+        holder.kill()
+        holder.wait()
+    # a process in the grader's own mount namespace (no sandbox): the machine's tmpfs are not its memory
+    plain = start_holder(tmp_path, 0, 50, 0)
+    try:
+        assert plain.stdout.readline().strip() == "holding"
+        assert 50 <= watchdog.tree_memory_mb(plain.pid) - pss_mb(plain.pid) < 60
+    finally:
+        plain.kill()
+        plain.wait()
+
+
+def test_a_memory_cgroup_is_the_limit_itself_and_counts_memfds(tmp_path):
+    """Where a memory cgroup can be made, its hard limit is the memory limit (it was 512 MB above it), and
+    the watchdog reads the cgroup's count, which holds memfds (PSS does not)."""
+    from grader.batch import watchdog
+
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300)
+    if cage.path is None:
+        pytest.skip("no memory cgroup can be made here")
+    try:
+        limit = (cage.path / ("memory.max" if cage.version == 2 else "memory.limit_in_bytes")).read_text()
+        assert int(limit) == 300 * 2**20
+        holder = start_holder(tmp_path, 0, 150, 0, prefix=cage.wrap([]))
+        assert holder.stdout.readline().strip() == "holding"
+        time.sleep(0.5)
+        assert cage.used_mb() >= 150 > pss_mb(holder.pid), (cage.used_mb(), pss_mb(holder.pid))
+        holder.kill()
+        holder.wait()
+    finally:
+        cage.close()
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300)
+    try:
+        greedy = start_holder(tmp_path, 0, 500, 0, prefix=cage.wrap([]))  # 500 MiB under a 300 MB limit
+        outcome = Outcome()
+        ended = watchdog.watch(greedy, Limits(memory_mb=300, wall_seconds=60), time.monotonic(), outcome, cage=cage)
+        assert ended == "out-of-memory" and cage.oom_killed(), (ended, greedy.returncode)
+        assert outcome.peak_rss_mb <= 300, outcome.peak_rss_mb  # the kernel's limit: never more
+    finally:
+        cage.close()
+
+
+def test_where_cgroups_can_be_made_they_also_limit_the_trees_processes_whatever_its_uid():
+    """The pids cgroup beside the memory one: a root process (RLIMIT_NPROC does not hold root back) that forks
+    until it cannot stops at the limit; closing the cage kills what it started."""
+    from grader.batch import watchdog
+
+    cage = watchdog.MemoryCage(f"grader-test-{os.getpid()}", 300, processes=20)
+    if cage.pids_path is None:
+        cage.close()  # the memory cgroup, if there is one
+        pytest.skip("no pids cgroup can be made here")
+    forker = "import os, time\nn = 0\ntry:\n    while n < 100:\n        if os.fork() == 0:\n" \
+             "            time.sleep(60)\n            os._exit(0)\n        n += 1\nexcept OSError as error:\n" \
+             "    print(n, error.errno, flush=True)\ntime.sleep(60)\n"
+    try:
+        running = subprocess.Popen(cage.wrap([sys.executable, "-c", forker]), stdout=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        started, errno = map(int, running.stdout.readline().split())
+        assert started < 20 and errno == 11, (started, errno)  # EAGAIN
+        children = [int(pid) for pid in Path(cage.joins[-1]).read_text().split()]
+    finally:
+        cage.close()
+    running.wait(timeout=10)
+    assert all(process_gone(pid, within=5) for pid in children)
+
+
+def test_a_batch_removes_the_empty_cgroups_of_batches_killed_before_they_could():
+    """A batch killed with SIGKILL (the kill-and-resume test does it four times) cannot remove its workers'
+    cgroups; 63 were found left on this machine. The next batch removes those whose process is gone."""
+    from grader.batch import watchdog
+
+    if not (watchdog.MemoryCage.V1.is_dir() or (watchdog.MemoryCage.V2 / "cgroup.controllers").is_file()):
+        pytest.skip("no cgroups here")
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # a pid no process has now (a batch killed)
+    left = watchdog.MemoryCage(f"grader-sweep-{ended.pid}-0-test", 100, processes=10)
+    running = watchdog.MemoryCage(f"grader-sweep-{os.getpid()}-0-test", 100, processes=10)
+    if left.path is None:
+        running.close()
+        pytest.skip("no cgroup can be made here")
+    try:
+        groups = {group for cage in (left, running) for group in (cage.path, cage.pids_path) if group}
+        assert all(group.is_dir() for group in groups)
+        assert watchdog.MemoryCage.sweep("grader-sweep-") == len({left.path, left.pids_path} - {None})
+        assert not any(group.exists() for group in (left.path, left.pids_path) if group)
+        assert all(group.is_dir() for group in (running.path, running.pids_path) if group)  # its batch runs
+    finally:
+        left.close()
+        running.close()

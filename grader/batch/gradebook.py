@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sqlite3
+import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,11 +76,42 @@ class Row:
 def connect(path) -> sqlite3.Connection:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _create(path)
     connection = sqlite3.connect(path, timeout=60)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
-    connection.executescript(SCHEMA)
+    connection.executescript(SCHEMA)  # what a gradebook made by an older grader lacks (IF NOT EXISTS)
     return connection
+
+
+def _create(path: Path) -> None:
+    """A new gradebook, made whole under another name and then linked in place: never seen without its tables.
+
+    Made in place, the file existed (the first PRAGMA writes it) before its tables did, and
+    each CREATE commits on its own: a reader then (`grader report`, `merge`, a test polling a
+    running batch) found "no such table: gradings", and so would one reading what a batch
+    killed in that moment left.
+    """
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".partial")
+    os.close(fd)
+    try:
+        with closing(sqlite3.connect(partial)) as fresh:
+            fresh.execute("PRAGMA journal_mode=WAL")
+            fresh.executescript(SCHEMA)
+        try:
+            os.link(partial, path)  # a gradebook another process made meanwhile is kept, not replaced
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(partial, path)
+    finally:
+        for leftover in (partial, partial + "-wal", partial + "-shm"):
+            try:
+                os.unlink(leftover)
+            except FileNotFoundError:
+                pass
 
 
 def record(connection: sqlite3.Connection, row: Row, items) -> int:

@@ -25,8 +25,9 @@ from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
 from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
 from grader.batch import syscalls
-from grader.batch.sandbox import (LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem, run_worker,
-                                   sandbox_uids, warm_zygote)
+from grader.batch.sandbox import (CAGE_PREFIX, LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem,
+                                   run_worker, sandbox_uids, warm_zygote)
+from grader.batch.watchdog import MemoryCage
 from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure
@@ -172,6 +173,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     if summary.isolated:
         summary.filter_problem = syscalls.problem()
     work = out / ".work"
+    MemoryCage.sweep(CAGE_PREFIX)  # the empty cgroups of batches killed before they could remove them
 
     with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
         pending = _to_grade(connection, out, work, entries, rubric, versions, summary, force)

@@ -4,21 +4,26 @@ A worker is normally forked from its slot's warm process, which has imported Ten
 (warm.py), and builds its own sandbox; a cold worker starts afresh in bubblewrap (started
 as root, no user namespace; see NOTES.md). Either way the worker sees: the interpreter
 and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
-/grader for a cold worker, at its own path for a warm one), the submission read-only,
-one writable scratch folder, small tmpfs /tmp and /dev/shm, no network, no other
-process, fresh IPC and UTS namespaces, and runs as an unprivileged uid no earlier grading
-had (SandboxUids: so that process limits of one cannot starve another, and nothing the
-kernel keeps per uid passes on), under a seccomp filter (syscalls.py: no key-ring, no new
-namespaces, no mounts, no ptrace). Without bubblewrap, or when not root, it is a plain
-process with the same limits: not isolated, and `grader batch` says so; without
-libseccomp it is sandboxed without the filter, and says that.
+/grader for a cold worker, at its own path for a warm one), the submission read-only at
+/submission (a warm sandbox's own copy on a tmpfs; a bind for a cold one), and three
+tmpfs of its own with a size: /scratch (its working folder and HOME, Limits.disk_mb),
+/tmp and /dev/shm (TMPFS_MB); no network, no other process, fresh IPC and UTS
+namespaces. It runs as an unprivileged uid no earlier grading had (SandboxUids: so that
+process limits of one cannot starve another, and nothing the kernel keeps per uid passes
+on), under a seccomp filter (syscalls.py: no key-ring, no new namespaces, no mounts, no
+ptrace). Without bubblewrap, or when not root, it is a plain process with the same
+limits, working in a host folder (OUT/.work/ID/scratch, capped per file by RLIMIT_FSIZE
+only): not isolated, and `grader batch` says so; without libseccomp it is sandboxed
+without the filter, and says that.
 
-Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU),
-memory (the tree's proportional share of memory, watched; over the limit it is killed
-and the status is out-of-memory; a memory cgroup a little above the limit, where the
-machine allows one, stops allocations faster than the watchdog), processes
-(RLIMIT_NPROC for the grading's uid), file size (RLIMIT_FSIZE), and the output kept (the
-last 64 KB of stdout/stderr).
+Limits: wall-clock (the whole process tree is killed), CPU seconds (RLIMIT_CPU), memory
+(everything the tree holds, its tmpfs files and memfds included: a memory cgroup at the
+limit where the machine allows one, else the watchdog's own count; see watchdog.py; past
+it the tree is killed and the status is out-of-memory), disk (the size of /scratch, /tmp
+and /dev/shm: a write past it fails with ENOSPC; and their files are memory), processes
+(a pids cgroup beside the memory one where there is one, and RLIMIT_NPROC for the
+grading's uid), file size (RLIMIT_FSIZE), and the output kept (the last 64 KB of
+stdout/stderr). README.md, "What protects a grade", says which holds where.
 """
 from __future__ import annotations
 
@@ -92,14 +97,19 @@ def sandbox_uids() -> SandboxUids:
 
 
 LOG_TAIL = 64 * 1024
+CAGE_PREFIX = "grader-batch-"  # the workers' cgroups: grader-batch-<batch pid>-<slot>-<random>
 
 
 @dataclass(frozen=True)
 class Limits:
     wall_seconds: float = 600
-    memory_mb: int = 3072
+    memory_mb: int = 3072  # everything the tree holds: its processes' memory, tmpfs files, memfds (watchdog.py)
     processes: int = 512  # threads count too; TensorFlow starts dozens
     file_mb: int = 256
+    disk_mb: int = 512  # the sandbox's /scratch, a tmpfs: its files are memory too, so they count in memory_mb
+
+
+TMPFS_MB = 256  # the sandbox's /tmp and /dev/shm, each (their files count in memory_mb too)
 
 
 @dataclass
@@ -167,7 +177,7 @@ def _prefixes() -> list[str]:
     return [p for p in prefixes if not p.startswith("/usr")]
 
 
-def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, scratch: Path,
+def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, disk_mb: int,
                    env: dict, facts_fd: int, areas=(), seccomp_fd: int | None = None) -> list[str]:
     prefixes = _prefixes()
     command = [
@@ -176,9 +186,10 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
         "--ro-bind", "/usr", "/usr",
         "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
         "--proc", "/proc", "--dev", "/dev",
-        # writable by the worker's uid (sticky, like a real /tmp), 256 MB each
-        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/tmp",
-        "--perms", "1777", "--size", str(256 * 2**20), "--tmpfs", "/dev/shm",
+        # writable by the worker's uid (sticky, like a real /tmp), each a tmpfs of its own with a size
+        "--perms", "1777", "--size", str(TMPFS_MB * 2**20), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(TMPFS_MB * 2**20), "--tmpfs", "/dev/shm",
+        "--perms", "1777", "--size", str(disk_mb * 2**20), "--tmpfs", "/scratch",
     ]
     command += _readable_ancestors(prefixes)
     for prefix in prefixes:
@@ -186,7 +197,6 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, sc
     command += [
         "--ro-bind", str(grader_root), "/grader",
         "--ro-bind", str(submission), "/submission",
-        "--bind", str(scratch), "/scratch",
         "--chdir", "/scratch",
     ]
     for key, value in {**env, "PYTHONPATH": "/grader", "HOME": "/scratch", "TMPDIR": "/tmp"}.items():
@@ -236,13 +246,13 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     bwrap = bubblewrap() if isolate else None
     program = syscalls.program() if bwrap else None
     env = worker_env(threads)
-    scratch.mkdir(parents=True, exist_ok=True)
-    if bwrap:
-        os.chown(scratch, uid, uid)
+    if not bwrap:  # sandboxed, /scratch is a tmpfs of the sandbox's own; unsandboxed, this folder (RLIMIT_FSIZE only)
+        scratch.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
     facts_read, facts_write = os.pipe()
     cpu_seconds = int(limits.wall_seconds * max(os.cpu_count() or 1, 1)) + 10
-    cage = MemoryCage(f"grader-batch-{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb)
+    cage = MemoryCage(f"{CAGE_PREFIX}{os.getpid()}-{slot}-{secrets.token_hex(4)}", limits.memory_mb,
+                      limits.processes)
     process = None
     try:
         if zygote is not None and zygote.broken is None:
@@ -288,7 +298,8 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
         seccomp_fd = _filter_fd(program) if program else None
         if seccomp_fd is not None:
             handed.append(seccomp_fd)
-        command = _bwrap_command(bwrap, uid, grader_root, submission, scratch, env, facts_write, areas, seccomp_fd)
+        command = _bwrap_command(bwrap, uid, grader_root, submission, limits.disk_mb, env, facts_write, areas,
+                                 seccomp_fd)
         child_env = {}
     else:
         command = _worker(facts_write, submission, scratch, areas)
@@ -300,7 +311,7 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
     try:
         return subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            pass_fds=tuple(handed), close_fds=True, env=child_env, cwd=str(scratch),
+            pass_fds=tuple(handed), close_fds=True, env=child_env, cwd="/" if bwrap else str(scratch),
             start_new_session=True,
         )
     finally:
@@ -308,22 +319,20 @@ def _start_cold(bwrap, grader_root, submission, scratch, limits, uid, env, facts
             os.close(fd)
 
 
-def _warm_binds(grader_root: Path, submission: Path, scratch: Path) -> list[list]:
+def _warm_binds(grader_root: Path) -> list[list]:
     """What a warm sandbox sees of this machine: [source, target, writable], as bubblewrap's binds.
 
-    The staged grader keeps its own path: the zygote imported its modules from there.
+    The staged grader keeps its own path: the zygote imported its modules from there. The
+    submission is not bound: the child copies it (see `_fork_warm`); /scratch is a tmpfs.
     """
     binds = [["/usr", "/usr", False]] + [[prefix, prefix, False] for prefix in _prefixes()]
-    # the submission and the scratch folder travel as open descriptors: their names (students'
-    # names, often) would otherwise stay in the zygote's memory for every later fork to read
-    return binds + [[str(grader_root), str(grader_root), False], ["@submission", "/submission", False],
-                    ["@scratch", "/scratch", True]]
+    return binds + [[str(grader_root), str(grader_root), False]]
 
 
 def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts_write, cage, cpu_seconds,
                isolated, areas, program=None):
     if isolated:
-        binds = _warm_binds(grader_root, submission, scratch)
+        binds = _warm_binds(grader_root)
         where = {"submission": "/submission", "scratch": "/scratch",
                  "env": {**env, "PYTHONPATH": str(grader_root), "HOME": "/scratch", "TMPDIR": "/tmp"}}
     else:
@@ -333,16 +342,21 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
                          "PATH": os.environ.get("PATH", "/usr/bin:/bin")}}
     request = {
         "isolate": isolated, "uid": uid, "areas": list(areas), "binds": binds, **where,
+        # the submission travels as an open descriptor (its name, a student's often, would otherwise stay in
+        # the zygote's memory for every later fork to read), and is copied into a read-only tmpfs: a bind
+        # would show its host path in the sandbox's /proc/self/mountinfo
+        "copies": [["@submission", "/submission"]] if isolated else [],
         "seccomp": base64.b64encode(program).decode() if isolated and program else None,
-        "cage": str(cage.path / "cgroup.procs") if cage.path else None,
-        "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes},
+        "cages": cage.joins,
+        "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes,
+                   "disk": limits.disk_mb * 2**20, "tmpfs": TMPFS_MB * 2**20},
     }
     stdin_read, stdin_write = os.pipe()
     log_read, log_write = os.pipe()
     handed = [stdin_read, log_write]
     try:
         if isolated:
-            handed += [os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for folder in (submission, scratch)]
+            handed.append(os.open(submission, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
         process = zygote.spawn(request, (stdin_read, log_write, facts_write, *handed[2:]))
     except BaseException:
         os.close(stdin_write)
@@ -374,7 +388,7 @@ def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCa
             stdin.close()
         except OSError:
             pass
-        outcome.ended = watch(process, limits, started, outcome, cut=facts.cut)
+        outcome.ended = watch(process, limits, started, outcome, cut=facts.cut, cage=cage)
     finally:
         oom_killed = cage.oom_killed()
         cage.close()

@@ -16,10 +16,12 @@ cold worker (see sandbox.py and NOTES.md), with the same system calls:
     child (root, outside)      joins the memory cgroup, new session, then unshares the
                                mount, PID, network, IPC, UTS and cgroup namespaces
       init (PID 1, root)       a fresh root: tmpfs with read-only binds of /usr, the
-                               interpreter and the staged grader, the submission
-                               read-only at /submission, /scratch writable, tmpfs /tmp
-                               and /dev/shm (256 MB, mode 1777), a minimal /dev, a new
-                               /proc; pivot_root, the old root detached, / read-only
+                               interpreter and the staged grader; the submission
+                               copied into a tmpfs, read-only at /submission (no host
+                               path in the mount table); tmpfs /scratch (the disk
+                               limit), /tmp and /dev/shm (256 MB), mode 1777; a
+                               minimal /dev, a new /proc; pivot_root, the old root
+                               detached, / read-only
         worker (PID 2)         resource limits, a clean environment, no groups, the
                                grading's own unprivileged uid, no_new_privs, the seccomp
                                filter (syscalls.py); then the worker
@@ -55,7 +57,7 @@ MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 SETUP_FAILED = 71  # the child's exit code when it could not build the sandbox (no student code ran)
-OPEN_FOLDERS = {"@submission": 5, "@scratch": 6}  # bind sources sent as descriptors, and where the child keeps them
+OPEN_FOLDERS = {"@submission": 5}  # folders sent as descriptors (to copy in), and where the child keeps them
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 START_SECONDS = 120
 
@@ -121,7 +123,7 @@ def _reports(fd: int) -> dict:
 def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     """Outside the sandbox, root: set up, unshare, then wait for the sandbox's init."""
     os.umask(0o022)
-    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 and 6 the folders to bind (isolated)
+    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 the submission's folder (isolated)
     sources = [fds[0], fds[1], fds[1], fds[2], report, *fds[3:]]
     lifted = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in sources]  # out of the way of the targets
     for target, fd in enumerate(lifted):
@@ -135,8 +137,8 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     if not token:  # the grader is gone
         os._exit(SETUP_FAILED)
     try:
-        if request.get("cage"):
-            Path(request["cage"]).write_text(str(os.getpid()))
+        for cage in request.get("cages", []):  # the memory cgroup, and the pids one where there is one
+            Path(cage).write_text(str(os.getpid()))
     except Exception as error:
         _setup_failed(error)
     if not request["isolate"]:
@@ -146,6 +148,7 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
         folders = {name: os.readlink(f"/proc/self/fd/{fd}") for name, fd in OPEN_FOLDERS.items()}
         request["binds"] = [[folders.get(source, source), target, writable]
                             for source, target, writable in request["binds"]]
+        request["copies"] = [[folders.get(source, source), target] for source, target in request.get("copies", [])]
         _unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
     except Exception as error:
         _setup_failed(error)
@@ -234,9 +237,10 @@ def _build_root(request: dict) -> None:
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=16m")
     for name, target in (("usr/lib", "lib"), ("usr/lib64", "lib64"), ("usr/bin", "bin")):
         os.symlink(name, f"{root}/{target}")
-    for folder in ("tmp", "dev/shm"):
+    limits = request["limits"]
+    for folder, size in (("tmp", limits["tmpfs"]), ("dev/shm", limits["tmpfs"]), ("scratch", limits["disk"])):
         os.makedirs(f"{root}/{folder}", 0o755)
-        _mount("tmpfs", f"{root}/{folder}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={256 * 2**20}")
+        _mount("tmpfs", f"{root}/{folder}", "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
     for device in DEVICES:
         open(f"{root}/dev/{device}", "w").close()
         _mount(f"/dev/{device}", f"{root}/dev/{device}", None, MS_BIND)
@@ -250,6 +254,8 @@ def _build_root(request: dict) -> None:
         os.makedirs(where, 0o755, exist_ok=True)
         _mount(source, where, None, MS_BIND | MS_REC)
         _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
+    for source, target in request.get("copies", []):
+        _copy_in(source, root + target)
     os.chdir(root)
     os.mkdir(".old")
     if _libc.syscall(SYS_PIVOT_ROOT[platform.machine()], b".", b".old") != 0:
@@ -259,6 +265,22 @@ def _build_root(request: dict) -> None:
         raise _errno("umount the old root")
     os.rmdir("/.old")
     _mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _copy_in(source: str, where: str) -> None:
+    """A folder of files (a staged submission: flat, regular files only) copied into a tmpfs, then read-only.
+
+    The sandbox's mount table then shows a tmpfs there, not the folder's host path. The
+    copy is charged to the grading's memory cgroup, like everything the sandbox holds.
+    """
+    os.makedirs(where, 0o755, exist_ok=True)
+    _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755")
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                shutil.copyfile(entry.path, f"{where}/{entry.name}", follow_symlinks=False)
+                os.chmod(f"{where}/{entry.name}", 0o644)
+    _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
 
 
 def _loopback_up() -> None:
