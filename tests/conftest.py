@@ -1,7 +1,9 @@
 """Shared helpers for the grader's own tests: fixture submissions and grading them."""
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
@@ -23,6 +25,7 @@ REFERENCE = REPOSITORY / "reference"
 STUBS = REPOSITORY / "assignment"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 SCREENSHOTS = Path(os.environ.get("GRADER_SCREENSHOTS", "/tmp/grader-screenshots"))
+BATCH_TEST_FILES = {"test_batch.py", "test_batch_intake.py"}  # see pytest_collection_modifyitems
 
 
 def in_chromium(page: Path, profile: Path, screenshot: str | None = None, height: int = 2000) -> str:
@@ -91,24 +94,76 @@ def submission_path(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def graded(submission_path):
-    """Grade a fixture submission in this process, each once per test session."""
+def gradings(tmp_path_factory):
+    """Where this test session keeps its gradings: one folder for all the workers of
+    `pytest -n N` (pytest-xdist), so that each fixture is graded once in the whole session."""
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "gradings"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def graded(submission_path, gradings):
+    """Grade a fixture submission in this process, each once per test session (all workers).
+
+    The first worker to ask for a fixture grades it, holding a lock on it, and leaves the
+    grade in `gradings`; a worker asking meanwhile waits for that grade. `graded.many(names)`
+    grades the names nobody else is grading first, then waits for the rest, so that two
+    workers asking for the same long list share it instead of grading in lockstep.
+    """
     from grader.grading import grade_submission
 
     grades = {}
 
-    def grade(name):
-        if name not in grades:
-            grades[name] = grade_submission(submission_path(name))
+    def ready(name):
+        kept = gradings / f"{name}.pickle"
+        if kept.exists():
+            grades[name] = pickle.loads(kept.read_bytes())
+        return name in grades
+
+    def grade(name, wait=True):
+        if name in grades or ready(name):
+            return grades[name]
+        with open(gradings / f"{name}.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                return None  # another worker is grading it
+            if not ready(name):
+                grades[name] = grade_submission(submission_path(name))
+                partial = gradings / f"{name}.pickle.part"
+                partial.write_bytes(pickle.dumps(grades[name]))
+                partial.replace(gradings / f"{name}.pickle")
         return grades[name]
 
+    def many(names):
+        for name in names:
+            grade(name, wait=False)
+        return {name: grade(name) for name in names}
+
+    grade.many = many
     return grade
+
+
+def pytest_configure(config):
+    """`pytest tests -n 2` (the README's command) groups the batch tests on one worker: xdist's
+    "loadgroup" distribution, which plain `-n` would not choose (see below)."""
+    if getattr(config.option, "dist", None) == "load":
+        config.option.dist = "loadgroup"
 
 
 def pytest_collection_modifyitems(config, items):
     """The determinism sweep last: each fixture's first grading is then the fixture tests' own,
-    made in another order, and the sweep grades it once more."""
+    made in another order and process state, and the sweep grades it once more.
+
+    With `-n 2` (pytest-xdist, `--dist loadgroup`), the tests that run `grader batch` share one
+    worker: each batch already grades two submissions side by side, and the tests that count
+    the machine's sandbox workers must not see another test's."""
     items.sort(key=lambda item: item.get_closest_marker("determinism") is not None)
+    for item in items:
+        if item.path.name in BATCH_TEST_FILES or "gradescope" in item.name:  # Gradescope's run is a batch
+            item.add_marker(pytest.mark.xdist_group("batch"))
 
 
 def rows(results: Path) -> dict:

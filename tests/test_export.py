@@ -164,7 +164,8 @@ def test_every_fixture_gets_the_same_visible_points_in_the_export(exported, grad
     verdicts come out the same, item by item, when the reference is not there.
     """
     names = sorted(set(fixture_names()) | {"reference", "stubs"})
-    facts = {name: {area: facts_to_data(graded(name).facts[area]) for area in AREA_KEYS} for name in names}
+    grades = graded.many(names)
+    facts = {name: {area: facts_to_data(grades[name].facts[area]) for area in AREA_KEYS} for name in names}
     (tmp_path / "facts.json").write_text(json.dumps(facts))
     (tmp_path / "judge.py").write_text(JUDGE)
     done = run_in(exported, str(tmp_path / "judge.py"), str(exported), str(tmp_path / "facts.json"),
@@ -172,7 +173,7 @@ def test_every_fixture_gets_the_same_visible_points_in_the_export(exported, grad
     assert done.returncode == 0, done.stderr[-3000:]
     theirs = json.loads((tmp_path / "verdicts.json").read_text())
     for name in names:
-        ours = {item.id: [item.points, item.found] for item in graded(name).items if item.visibility == "visible"}
+        ours = {item.id: [item.points, item.found] for item in grades[name].items if item.visibility == "visible"}
         assert theirs[name] == ours, name
 
 
