@@ -25,7 +25,6 @@ REFERENCE = REPOSITORY / "reference"
 STUBS = REPOSITORY / "assignment"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 SCREENSHOTS = Path(os.environ.get("GRADER_SCREENSHOTS", "/tmp/grader-screenshots"))
-BATCH_TEST_FILES = {"test_batch.py", "test_batch_intake.py"}  # see pytest_collection_modifyitems
 
 
 def in_chromium(page: Path, profile: Path, screenshot: str | None = None, height: int = 2000) -> str:
@@ -147,23 +146,21 @@ def graded(submission_path, gradings):
 
 
 def pytest_configure(config):
-    """`pytest tests -n 2` (the README's command) groups the batch tests on one worker: xdist's
-    "loadgroup" distribution, which plain `-n` would not choose (see below)."""
-    if getattr(config.option, "dist", None) == "load":
+    """`pytest tests -n 2` (the README's command) keeps the tests marked `xdist_group("batch")`
+    (test_batch*.py, Gradescope's run) on one worker: xdist's "loadgroup" distribution, which
+    plain `-n` would not choose. Each batch already grades two submissions side by side, and
+    the tests that count the machine's sandbox workers must not see another test's."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # A worker parsed `-n 2` alone; the controller below chose loadgroup: name the groups.
+        config.option.loadgroup = True
+    elif getattr(config.option, "dist", None) == "load":
         config.option.dist = "loadgroup"
 
 
 def pytest_collection_modifyitems(config, items):
     """The determinism sweep last: each fixture's first grading is then the fixture tests' own,
-    made in another order and process state, and the sweep grades it once more.
-
-    With `-n 2` (pytest-xdist, `--dist loadgroup`), the tests that run `grader batch` share one
-    worker: each batch already grades two submissions side by side, and the tests that count
-    the machine's sandbox workers must not see another test's."""
+    made in another order and process state, and the sweep grades it once more."""
     items.sort(key=lambda item: item.get_closest_marker("determinism") is not None)
-    for item in items:
-        if item.path.name in BATCH_TEST_FILES or "gradescope" in item.name:  # Gradescope's run is a batch
-            item.add_marker(pytest.mark.xdist_group("batch"))
 
 
 def rows(results: Path) -> dict:

@@ -29,6 +29,9 @@ from grader.profile import profile_facts
 from grader.rubric import load_rubric
 from tests.conftest import CHROMIUM, HOSTILE, REPOSITORY, fixture_names, in_chromium, materialize, rows
 
+# `pytest tests -n 2`: every batch test on one worker (see tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("batch")
+
 RUBRIC = load_rubric()
 ISOLATED = bubblewrap() is not None
 

@@ -29,6 +29,9 @@ from grader.batch.submissions import id_problem, prepare, remove, safe_id
 from grader.facts import Failure
 from tests.conftest import REPOSITORY, STUBS, rows
 
+# `pytest tests -n 2`: every batch test on one worker (see tests/conftest.py)
+pytestmark = pytest.mark.xdist_group("batch")
+
 SECRET = b"the instructor's secret: 7f3a"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

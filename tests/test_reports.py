@@ -164,6 +164,7 @@ def gradescope_image(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("batch")  # Gradescope's run is a batch (see tests/conftest.py)
 @pytest.mark.parametrize("source, full", [(REFERENCE, True), (STUBS, False)], ids=["reference", "stubs"])
 def test_gradescope_grades_from_the_zip_in_its_documented_layout(gradescope_image, source, full):
     root = gradescope_image
