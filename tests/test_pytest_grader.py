@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 TENSORFLOW_NOISE = ("oneDNN", "cudart", "absl::InitializeLog", "cpu_feature_guard", "I0000")
 
 
-def run_grader(*args, cwd=REPOSITORY):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_"))}
+def run_grader(*args, cwd=REPOSITORY, **extra_env):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_", "GRADER_"))} | extra_env
     return subprocess.run(
         [sys.executable, "-m", "pytest", "grader", "-p", "no:cacheprovider", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=500,
@@ -25,11 +25,13 @@ def run_grader(*args, cwd=REPOSITORY):
 
 
 def test_reference_gets_full_marks_three_times_with_identical_results(tmp_path):
-    """Deterministic grading: the same results.json on every run (the run's duration aside)."""
+    """Deterministic grading: the same results.json on every run (the run's duration aside), whether
+    the reference's facts are probed from reference/ (the first run) or read from the profile, as a
+    students' copy reads them (the two others)."""
     outputs = []
-    for attempt in range(3):
+    for attempt, source in enumerate(("reference", "profile", "profile")):
         results = tmp_path / f"results-{attempt}.json"
-        run = run_grader("--submission", "reference", "--grader-json", str(results))
+        run = run_grader("--submission", "reference", "--grader-json", str(results), GRADER_REFERENCE=source)
         assert run.returncode == 0, run.stdout + run.stderr
         data = json.loads(results.read_text())
         assert data["score"] == data["max_score"] > 0
