@@ -1,13 +1,16 @@
 """How long one `pytest grader` run takes, against the floor: a bare `import tensorflow`.
 
 Run from the repository root:  python benchmarks/grading_time.py [--runs 5]
-Prints the median wall time of each command over several runs. This is a
-measurement to read, not a test: shared machines are too noisy to assert on.
+Prints the median wall time of each command over several runs, and its median CPU seconds
+(user + system, the process and its children: TensorFlow's threads included), which a busy
+machine disturbs less. A measurement to read, not a test: shared machines are too noisy to
+assert on.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -31,26 +34,33 @@ COMMANDS.update({
 })
 
 
-def wall_time(command) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(command) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one run."""
     command, extra = command if isinstance(command, tuple) else (command, {})
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run(command, cwd=REPOSITORY, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
                    env={**os.environ, **extra})
-    return time.perf_counter() - start
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    floor = None
-    print(f"{'command':<40} {'median s':>9} {'min s':>7} {'x floor':>8}")
+    floor = floor_cpu = None
+    print(f"{'command':<40} {'median s':>9} {'min s':>7} {'x floor':>8} {'CPU s':>7} {'CPU - floor':>12}")
     for name, command in COMMANDS.items():
-        wall_time(command)  # warm the file cache once
-        times = [wall_time(command) for _ in range(args.runs)]
-        median = statistics.median(times)
-        floor = floor or median
-        print(f"{name:<40} {median:>9.2f} {min(times):>7.2f} {median / floor:>8.1f}")
+        timed(command)  # warm the file cache once
+        runs = [timed(command) for _ in range(args.runs)]
+        median, cpu = statistics.median(wall for wall, _ in runs), statistics.median(cpu for _, cpu in runs)
+        floor, floor_cpu = floor or median, floor_cpu or cpu
+        print(f"{name:<40} {median:>9.2f} {min(wall for wall, _ in runs):>7.2f} {median / floor:>8.1f} "
+              f"{cpu:>7.2f} {cpu - floor_cpu:>12.2f}")
 
 
 if __name__ == "__main__":
