@@ -18,6 +18,7 @@ from grader.probes.model import assignment_shaped_model
 
 TRAIN_EPOCHS = 7  # what the grader passes to train(): not the default of 50
 SUMMARY_KEYS = ("epochs_run", "stopped_early", "lr_reduced", "final_lr", "best_epoch", "best_val_accuracy")
+SHOWN_TEXT = 120  # characters of a text answer (or an object's repr) kept in the facts
 # Few levels of each, drawn independently: ties for the highest val_accuracy and for the
 # lowest val_loss are common, and the two often fall on different epochs.
 ACCURACY_LEVELS = (0.5, 0.6, 0.7, 0.8)
@@ -204,7 +205,13 @@ def _probe_summarize(submission) -> dict:
 
 
 def _plain_summary(answer) -> dict:
-    """The answer's values as JSON-safe Python values, keeping bool, int and float apart."""
+    """The answer's values as JSON-safe Python values, keeping bool, int and float apart.
+
+    No value the assignment asks for is text: a string, or an object shown by its repr, is
+    kept to its first SHOWN_TEXT characters, enough to show what it was. Kept whole, an
+    answer holding a whole history as text would make the facts of 80 answers too long to
+    leave the batch sandbox (its facts channel takes 4 MiB a line).
+    """
     if not isinstance(answer, dict):
         return {"__type__": type(answer).__name__}
     plain = {}
@@ -214,5 +221,21 @@ def _plain_summary(answer) -> dict:
         value = answer[key]
         if isinstance(value, np.generic):
             value = value.item()
-        plain[key] = value if isinstance(value, (bool, int, float, str, type(None))) else repr(value)
+        if not isinstance(value, (bool, int, float, str, type(None))):
+            value = _short_repr(value)
+        if isinstance(value, str) and len(value) > SHOWN_TEXT:
+            value = value[:SHOWN_TEXT] + "…"
+        plain[key] = value
     return plain
+
+
+def _short_repr(value) -> str:
+    """repr(value), without building the whole of a huge one (a list of a million floats)."""
+    import reprlib
+
+    shown = reprlib.Repr()
+    shown.maxstring = shown.maxother = shown.maxlong = SHOWN_TEXT
+    try:
+        return shown.repr(value)
+    except Exception as error:  # a repr that raises: say what it was
+        return f"<{type(value).__name__}: repr raised {type(error).__name__}>"
