@@ -3,9 +3,9 @@
 Generated histories do not depend on what else the process has loaded, and every
 fixture graded again, after all the others, gives byte-identical points and feedback.
 The sweep is marked `determinism` and `pytest tests` leaves it out; CI runs it in the same
-session as the suite (`pytest tests -m "determinism or not determinism"`), where each
-fixture's first grading is the fixture tests' own, so the sweep costs one grading a
-fixture. Run alone (`pytest tests -m determinism`) it grades each twice.
+session as the suite (`pytest tests -n 2 -m "determinism or not determinism"`), where each
+fixture's first grading is the fixture tests' own (in this worker process or the other), so
+the sweep costs one grading a fixture. Run alone (`pytest tests -m determinism`) it grades each twice.
 """
 import hashlib
 import subprocess
