@@ -88,19 +88,25 @@ def run(submission, results_path, timeout: float = 900) -> dict:
     """Grade one Gradescope submission folder into results.json, in the batch sandbox."""
     from grader.batch.run import run_batch
     from grader.batch.sandbox import Limits
+    from grader.batch.submissions import BadSubmission, Entry, prepare
 
     results_path = Path(results_path)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with tempfile.TemporaryDirectory(prefix="gradescope-run-") as scratch:
             folder = Path(scratch) / "class" / "submission"
-            shutil.copytree(submission, folder, symlinks=True)
+            # Only what batch grading reads (the modules' folder's .py files), as it reads them: the
+            # upload's other files, however deep or large, are never copied.
+            prepare(Entry(id="submission", path=Path(submission)), folder)
             summary = run_batch(Path(scratch) / "class", Path(scratch) / "out", jobs=1,
                                 limits=Limits(wall_seconds=timeout))
             results = json.loads((Path(scratch) / "out" / "submissions" / "submission" / "results.json").read_text())
             results["output"] += ("\nYour code ran in an isolated sandbox; the score was computed outside it."
                                   if summary.isolated else
                                   f"\nYour code ran without the sandbox ({summary.isolation_problem}).")
+    except BadSubmission as bad:
+        results = {"score": 0, "output": f"Your submission could not be graded: {bad}.", "tests": [],
+                   "visibility": "visible"}
     except Exception as error:  # never leave Gradescope without a results.json
         results = {"score": 0, "output": f"The autograder could not grade this submission: "
                                           f"{type(error).__name__}: {error}. Please tell your instructor.",

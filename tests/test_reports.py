@@ -24,6 +24,7 @@ from grader.report.html import class_report, submission_report
 from grader.report.results_json import results_dict
 from grader.rubric import load_rubric
 from tests.conftest import CHROMIUM, REFERENCE, STUBS, in_chromium
+from tests.test_batch_intake import deep_chain
 from tests.test_results_json import check_schema
 
 RUBRIC = load_rubric()
@@ -192,3 +193,38 @@ def test_a_bundle_without_hidden_items_is_refused(monkeypatch, tmp_path):
     with pytest.raises(gradescope.BundleError, match="no grader/hidden .*students' copy"):
         gradescope.build_bundle(tmp_path / "autograder.zip")
     assert not (tmp_path / "autograder.zip").exists()
+
+
+def test_gradescope_hands_the_batch_only_the_modules_whatever_else_the_upload_holds(monkeypatch, tmp_path):
+    """An upload with a 1,500-level folder chain and a large file beside the modules: the run was
+    'could not grade' (a recursive copy of the whole upload); now the batch gets what it reads."""
+    from grader import gradescope
+    from grader.batch import run as batch_run
+
+    upload = tmp_path / "submission"
+    shutil.copytree(STUBS, upload / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
+    (upload / "data.bin").write_bytes(b"\0" * 2**20)
+    deep_chain(upload / "notes", 1500)
+    handed = {}
+
+    class Summary:
+        isolated = True
+
+    def fake_batch(folder, out, **_options):
+        handed.update({path.name: path.read_bytes() for path in (folder / "submission").iterdir()})
+        written = out / "submissions" / "submission" / "results.json"
+        written.parent.mkdir(parents=True)
+        written.write_text(json.dumps({"score": 0, "output": "graded", "tests": []}))
+        return Summary()
+
+    monkeypatch.setattr(batch_run, "run_batch", fake_batch)
+    results = gradescope.run(upload, tmp_path / "results" / "results.json")
+    assert "could not grade" not in results["output"], results["output"]
+    assert sorted(handed) == sorted(path.name for path in STUBS.glob("*.py"))
+    assert handed["model.py"] == (STUBS / "model.py").read_bytes()
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    results = gradescope.run(empty, tmp_path / "results" / "results.json")
+    assert results["score"] == 0 and results["output"].startswith("Your submission could not be graded: no ")
+    assert json.loads((tmp_path / "results" / "results.json").read_text()) == results
