@@ -167,7 +167,7 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
         grade.facts[each.key] = student
         grade.items += [judge_item(item, student, expected) for item in rubric.in_area(each.key)
                         if only is None or item.id in only]
-        grade.notes += notes_for(each.key, student, expected)
+        grade.notes += [note for note in notes_for(each.key, student, expected) if note not in grade.notes]
     return grade
 
 

@@ -40,7 +40,7 @@ CASES = {
     "correct_functional_bn_dropout": (set(), None),
     "correct_subclassed_model": (set(), None),
     # Models real code builds: each keeps model.learns and every other point (issue 17, items 1 and 2).
-    "correct_five_block_convnet": (set(), "so it was graded and trained on 96x96 images"),
+    "correct_five_block_convnet": (set(), "graded and trained on 96x96 images"),
     "correct_batchnorm_residual": (set(), None),
     "correct_plain_sgd": (set(), None),
     "mistake_learning_rate_too_high": ({"model.learns"}, "training up to 192 steps"),
@@ -189,6 +189,19 @@ def test_a_broken_model_is_replaced_by_a_stand_in_for_the_runs(graded):
                and "trained a small model of the grader's instead" in note
                for note in graded("broken_model_raises_at_import").notes)
     assert not graded("reference").facts["behaviour"].stand_in_model
+
+
+def test_a_model_graded_at_a_larger_size_is_told_once_and_why_in_plain_words(graded):
+    """The model area and the training runs' area both say the size: the grade shows it once, and
+    Keras's "Computed output size would be zero or negative. Received `inputs shape=...`" is said
+    in words a beginner can act on."""
+    for name, why in (("correct_five_block_convnet", "shrink images that small to nothing"),
+                      ("mistake_hardcoded_input_size", "It takes 150x150 images whatever input_shape")):
+        notes = graded(name).notes
+        sizes = [note for note in notes if "graded and trained on" in note]
+        assert len(sizes) == 1, notes
+        assert any(why in note for note in notes), notes
+        assert not any("Received `inputs shape" in note for note in notes), notes
 
 
 def test_the_reference_timeline_is_kept_as_facts(graded):

@@ -11,7 +11,7 @@ from grader.facts import Timeline, BehaviourFacts
 from grader.grade import Judgement
 from grader.synthetic import GRADING_INPUT_SHAPE
 from grader.verdicts import advisory, could_not_run, verdict
-from grader.verdicts.wording import epochs_text, history_table
+from grader.verdicts.wording import epochs_text, graded_size_note, history_table
 
 
 def stop_text(timeline: Timeline) -> str:
@@ -187,6 +187,5 @@ def behaviour_notes(student: BehaviourFacts, reference: BehaviourFacts) -> list[
                      "alone. Check that callback before you train for real.")
     shape = student.image_shape
     if shape and tuple(shape) != GRADING_INPUT_SHAPE:
-        notes.append(f"The training runs used {shape[0]}x{shape[1]} images, the smallest size your model takes "
-                     f"(the grader's smallest is {GRADING_INPUT_SHAPE[0]}x{GRADING_INPUT_SHAPE[1]}).")
+        notes.append(graded_size_note(shape))
     return notes

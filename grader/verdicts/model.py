@@ -8,6 +8,7 @@ from grader.facts import ModelFacts
 from grader.grade import Judgement
 from grader.synthetic import ASSIGNMENT_INPUT_SHAPE, GRADING_INPUT_SHAPE
 from grader.verdicts import advisory, could_not_run, verdict
+from grader.verdicts.wording import graded_size_note, size_text
 
 PRETRAINED_NAMES = re.compile(
     r"^(mobilenet|vgg|resnet|efficientnet|inception|xception|densenet|nasnet|convnext|regnet)", re.I)
@@ -120,8 +121,16 @@ def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
                           "is not so deep or narrow that nothing gets through.")
 
 
-def _size(shape) -> str:
-    return f"{shape[0]}x{shape[1]}"
+_size = size_text
+SHRUNK_TO_NOTHING = "Computed output size would be zero or negative"
+
+
+def _plain_size_problem(problem: str) -> str:
+    """Why the model could not take the smallest images, in words a beginner can act on."""
+    if SHRUNK_TO_NOTHING in problem:
+        return ("its convolution and pooling layers shrink images that small to nothing before the last "
+                "of them (Keras: computed output size would be zero or negative).")
+    return problem if problem.endswith(".") else problem + "."
 
 
 @advisory("model")
@@ -131,14 +140,13 @@ def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
     notes = []
     shape = tuple(student.requested_shapes[0]) if student.requested_shapes else None
     if student.smaller_size_problem and shape:
+        notes.append(graded_size_note(shape))
         if student.smaller_size_problem.startswith("asked for"):  # it ignores input_shape: model.input_shape
-            notes.append(f"Your model was trained on {shape[0]}x{shape[1]} images, the size it takes whatever "
-                         "input_shape it is given.")
+            notes.append(f"It takes {_size(shape)} images whatever input_shape it is given.")
         else:
-            notes.append(f"Your model cannot take the grader's smallest images, {_size(GRADING_INPUT_SHAPE)} "
-                         f"({student.smaller_size_problem}), so it was graded and trained on {_size(shape)} "
-                         "images, the smallest size it takes. That costs nothing: the assignment's images are "
-                         f"{_size(ASSIGNMENT_INPUT_SHAPE)}.")
+            notes.append(f"At {_size(GRADING_INPUT_SHAPE)} it could not be built: "
+                         f"{_plain_size_problem(student.smaller_size_problem)} That costs nothing: the "
+                         f"assignment's images are {_size(ASSIGNMENT_INPUT_SHAPE)}.")
     if (student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1
             and student.accuracy_threshold != 0.0):
         notes.append("Your model outputs logits; metrics=['accuracy'] thresholds them at 0.5, not at 0. "

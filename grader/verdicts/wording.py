@@ -1,6 +1,20 @@
 """Phrases and small tables that several areas' verdicts use in their feedback."""
 from __future__ import annotations
 
+from grader.synthetic import GRADING_INPUT_SHAPE
+
+
+def size_text(shape) -> str:
+    return f"{shape[0]}x{shape[1]}"
+
+
+def graded_size_note(shape) -> str:
+    """The note for a model graded at a size other than the grader's smallest: the same words from
+    the model area and the training runs' area, so that a grade with both shows it once (the model
+    area says why, in a note of its own)."""
+    return (f"Your model was graded and trained on {size_text(shape)} images (the grader's smallest is "
+            f"{size_text(GRADING_INPUT_SHAPE)}).")
+
 
 def epochs_text(epochs) -> str:
     epochs = list(epochs)
