@@ -200,6 +200,7 @@ def test_gradescope_hands_the_batch_only_the_modules_whatever_else_the_upload_ho
     'could not grade' (a recursive copy of the whole upload); now the batch gets what it reads."""
     from grader import gradescope
     from grader.batch import run as batch_run
+    from grader.batch.submissions import remove
 
     upload = tmp_path / "submission"
     shutil.copytree(STUBS, upload / "assignment", ignore=shutil.ignore_patterns("__pycache__"))
@@ -218,7 +219,10 @@ def test_gradescope_hands_the_batch_only_the_modules_whatever_else_the_upload_ho
         return Summary()
 
     monkeypatch.setattr(batch_run, "run_batch", fake_batch)
-    results = gradescope.run(upload, tmp_path / "results" / "results.json")
+    try:
+        results = gradescope.run(upload, tmp_path / "results" / "results.json")
+    finally:
+        assert remove(upload / "notes")  # pytest's own clean-up of tmp_path recurses
     assert "could not grade" not in results["output"], results["output"]
     assert sorted(handed) == sorted(path.name for path in STUBS.glob("*.py"))
     assert handed["model.py"] == (STUBS / "model.py").read_bytes()
