@@ -157,15 +157,20 @@ def pytest_configure(config):
         config.option.dist = "loadgroup"
 
 
+FIRST = {"test_every_fixture_gets_the_same_visible_points_in_the_export"}
+
+
 def pytest_collection_modifyitems(config, items):
     """The determinism sweep last: each fixture's first grading is then the fixture tests' own,
     made in another order and process state, and the sweep grades it once more.
 
     The batch tests first: with `-n 2` one worker takes them all (about 7 minutes) while the
-    other starts on the fixtures; started last, they left one core idle at the end."""
+    other starts on the test that grades every fixture (FIRST); started last, either left one
+    core idle at the end."""
     def order(item):
         group = item.get_closest_marker("xdist_group")
-        return (item.get_closest_marker("determinism") is not None, not (group and group.args == ("batch",)))
+        return (item.get_closest_marker("determinism") is not None, not (group and group.args == ("batch",)),
+                item.originalname not in FIRST)
 
     items.sort(key=order)
 
