@@ -220,8 +220,8 @@ def _print_summary(facts: dict, out: Path, summary) -> None:
         console.print(f"[yellow]Warm workers were turned off partway[/] ({summary.cold_reason}); cold workers "
                       "graded the rest, with the same isolation.")
     where = ("Isolated in a sandbox" if summary.isolated else "NOT isolated") + f", {summary.workers} workers"
-    if summary.isolated and summary.filter_problem:
-        where += " (no seccomp filter)"
+    if summary.isolated:  # said either way: an instructor should not have to infer the filter from silence
+        where += " (no seccomp filter)" if summary.filter_problem else ", seccomp filter on"
     console.print(f"{where}. Gradebook: "
                   f"{out / 'gradebook.sqlite'}; CSV: {out / 'gradebook.csv'}; per submission: "
                   f"{out / 'submissions'}/ID/results.json and report.html")

@@ -235,6 +235,10 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded):
     done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2")
     assert done.returncode == 0, done.stderr[-3000:]
     assert ("Isolated in a sandbox, warm workers" if ISOLATED else "NOT isolated, warm workers") in done.stdout
+    if ISOLATED:  # the filter is said to be on when it is, not only said missing when it is not
+        from grader.batch import syscalls
+
+        assert ("seccomp filter on" if syscalls.program() else "(no seccomp filter)") in done.stdout
     assert "turned off" not in done.stdout
     graded_rows = rows(tmp_path / "results")
     for name in names:
