@@ -83,6 +83,13 @@ def test_undone_drops_say_when_the_rate_went_back_up():
     assert "set back up before epoch 7" in item.found and "LearningRateScheduler" in item.hint
 
 
+def test_a_natural_run_that_never_stops_is_told_the_epoch_budget():
+    student = replace(GOOD, natural=timeline(20, drops=(4, 8)))
+    item = next(r for r in judge(RUBRIC, {"behaviour": student}, reference=lambda key: EXPECTED).items
+                if r.id == "behaviour.natural_plateau")
+    assert "before the 20 epochs the grader asks for" in item.expected and "ran all 20 epochs" in item.found
+
+
 def test_a_broken_callback_is_named_in_its_items_hint():
     student = replace(GOOD, broken_callback="ReduceLROnPlateau",
                       broken_callback_failure=Failure("raised", "ValueError: cannot tell the mode", where="fit"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from grader.facts import Timeline, BehaviourFacts
 from grader.grade import Judgement
-from grader.synthetic import GRADING_INPUT_SHAPE
+from grader.synthetic import GRADING_INPUT_SHAPE, NATURAL_EPOCHS
 from grader.verdicts import advisory, could_not_run, verdict
 from grader.verdicts.wording import epochs_text, graded_size_note, history_table
 
@@ -148,7 +148,7 @@ def verdict_stop_epoch(student: BehaviourFacts, reference: BehaviourFacts) -> Ju
 @verdict("behaviour.natural_plateau")
 def verdict_natural_plateau(student: BehaviourFacts, reference: BehaviourFacts) -> Judgement:
     expected = ("on data it cannot learn, training lowers the learning rate and stops early "
-                "(within the epoch budget)")
+                f"(before the {NATURAL_EPOCHS} epochs the grader asks for)")
     if student.failure:
         return could_not_run(student.failure)
     broken = _broken(student, expected, "ReduceLROnPlateau", "EarlyStopping")
