@@ -170,7 +170,7 @@ def pytest_collection_modifyitems(config, items):
     def order(item):
         group = item.get_closest_marker("xdist_group")
         return (item.get_closest_marker("determinism") is not None, not (group and group.args == ("batch",)),
-                item.originalname not in FIRST)
+                getattr(item, "originalname", None) not in FIRST)
 
     items.sort(key=order)
 

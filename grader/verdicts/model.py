@@ -121,7 +121,6 @@ def verdict_learns(student: ModelFacts, reference: ModelFacts) -> Judgement:
                           "is not so deep or narrow that nothing gets through.")
 
 
-_size = size_text
 SHRUNK_TO_NOTHING = "Computed output size would be zero or negative"
 
 
@@ -142,11 +141,11 @@ def model_notes(student: ModelFacts, reference: ModelFacts) -> list[str]:
     if student.smaller_size_problem and shape:
         notes.append(graded_size_note(shape))
         if student.smaller_size_problem.startswith("asked for"):  # it ignores input_shape: model.input_shape
-            notes.append(f"It takes {_size(shape)} images whatever input_shape it is given.")
+            notes.append(f"It takes {size_text(shape)} images whatever input_shape it is given.")
         else:
-            notes.append(f"At {_size(GRADING_INPUT_SHAPE)} it could not be built: "
+            notes.append(f"At {size_text(GRADING_INPUT_SHAPE)} it could not be built: "
                          f"{_plain_size_problem(student.smaller_size_problem)} That costs nothing: the "
-                         f"assignment's images are {_size(ASSIGNMENT_INPUT_SHAPE)}.")
+                         f"assignment's images are {size_text(ASSIGNMENT_INPUT_SHAPE)}.")
     if (student.from_logits and "accuracy" in (student.logged or ()) and student.output_units == 1
             and student.accuracy_threshold != 0.0):
         notes.append("Your model outputs logits; metrics=['accuracy'] thresholds them at 0.5, not at 0. "
