@@ -175,7 +175,7 @@ def _batch(args) -> int:
     progress = _Progress()
     try:
         summary = run_batch(args.submissions, args.out, jobs=args.jobs, shard=shard, force=args.force,
-                            isolate=not args.no_sandbox, progress=progress, warm=not args.cold,
+                            isolate=not args.no_sandbox, progress=progress, warm=not args.cold, seed=args.seed,
                             limits=Limits(wall_seconds=args.timeout, memory_mb=args.memory, disk_mb=args.disk))
     except BatchError as error:
         print(f"grader batch: {error}", file=sys.stderr)
@@ -328,6 +328,9 @@ def main(argv=None) -> int:
     batch.add_argument("--force", action="store_true", help="regrade submissions already in the gradebook")
     batch.add_argument("--no-sandbox", action="store_true",
                        help="run workers without bubblewrap (limits only; for measuring, not for real grading)")
+    batch.add_argument("--seed", type=int, metavar="N",
+                       help="the secret seed that decides every grading's questions (default: a fresh one, stored "
+                            "in each gradebook row); give a row's seed with --force to grade it again identically")
     batch.add_argument("--cold", action="store_true",
                        help="start every worker afresh instead of forking it from a warm one that has imported "
                             "TensorFlow (about 3.5 s slower per submission; same grades)")

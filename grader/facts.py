@@ -46,6 +46,8 @@ class Failure:
             return f"{self.where} stopped: {self.summary}"
         if self.kind == "tampered":
             return f"{self.where} {self.summary}"
+        if self.kind == "inconsistent":
+            return f"{self.where}: {self.summary}"
         if self.kind == "crashed":
             return (f"the grader could not examine {self.where}: {self.summary}. Something in your code "
                     "surprised it; if you cannot see what, ask your instructor.")
@@ -192,6 +194,7 @@ class BehaviourFacts:
     checkpoint_saved_elsewhere: tuple[str, ...] = ()  # paths saved to other than the one given
     natural: Timeline | None = None
     natural_failure: Failure | None = None
+    asked: str | None = None  # the digest of the questions answered (grader.questions): an echo
 
 
 @dataclass(frozen=True)
@@ -209,9 +212,26 @@ class PropertyCheck:
 
 
 @dataclass(frozen=True)
+class ListAnswers:
+    """One callback kind replayed alone on each history of the grading's list (grader.questions).
+
+    `events`: Timeline.events_of(kind) as JSON, per history, in the list's order; None where
+    the callback raised (`failure` says how, once)."""
+
+    kind: str
+    events: tuple[str | None, ...] = ()
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
 class PropertyFacts:
     checks: tuple[PropertyCheck, ...] = ()
     failure: Failure | None = None
+    answers: tuple[ListAnswers, ...] = ()  # on the grading's list of histories, judged outside
+    asked: str | None = None
+
+    def answers_of(self, kind: str) -> ListAnswers | None:
+        return next((a for a in self.answers if a.kind == kind), None)
 
     def check(self, kind: str) -> PropertyCheck | None:
         return next((c for c in self.checks if c.kind == kind), None)
@@ -237,6 +257,9 @@ class PropertyReference:
     """
 
     replays: tuple[ReferenceEvents, ...] = ()
+    # The reference's events on the grading's list of histories (made outside, per grading).
+    answers: tuple[ListAnswers, ...] = ()
+    histories: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = ()  # the list they answer
 
 
 @dataclass(frozen=True)
@@ -265,6 +288,11 @@ class ModelFacts:
     # (None when it takes 64x64; requested_shapes[0] is the size it was graded at)
     smaller_size_problem: str | None = None
     accuracy_threshold: float | None = None  # where the compiled binary accuracy splits the outputs
+    # The model's classes for the grading's held-out images (labels never given to it), one string
+    # of 0 and 1 per round; judged outside. The reference's facts hold the labels instead.
+    held_out_answers: tuple[str, ...] = ()
+    held_out_labels: str | None = None
+    asked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -310,6 +338,7 @@ class TrainFacts:
     histories: tuple[dict, ...] = ()  # the corpus, smallest first
     summaries: tuple[dict | None, ...] = ()  # summarize's answer per history (None: it raised)
     summary_failures: tuple[str | None, ...] = ()
+    asked: str | None = None
 
 
 def facts_to_data(facts) -> dict:

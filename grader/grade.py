@@ -52,6 +52,8 @@ class Grade:
     # The facts each area was judged on (event timelines and all), for reports and plots.
     facts: dict[str, object] = field(default_factory=dict)
     hidden_elsewhere: float = 0  # points of hidden items this copy of the grader does not have
+    # Why what the worker reported contradicts itself or answers other questions (grader.expected)
+    inconsistent: str | None = None
 
     @property
     def score(self) -> float:

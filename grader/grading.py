@@ -153,13 +153,23 @@ def live_reference_facts(key: str):
         return probe_area(key, Submission(REFERENCE_DIR, workdir=Path(scratch) / "work"), Path(scratch))
 
 
-def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str] | None = None) -> Grade:
+def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str] | None = None,
+          questions=None, secret=None) -> Grade:
     """The verdicts on a submission's facts (area key -> facts or Failure), in rubric order.
 
     The one place facts become a Grade. `reference(key)` gives the reference's facts of an
-    area; `only` keeps the items whose ids it holds (the tests pytest selected).
+    area, for the public questions; `questions` and `secret` are the grading's (None: the
+    public ones, as `pytest grader` asks), for which the reference's answers are made here
+    (`grader.expected`), and against which the worker's answers and claims are checked first.
+    `only` keeps the items whose ids it holds (the tests pytest selected).
     """
-    grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere)
+    from grader import expected as answers
+    from grader.questions import asked, secret as public_secret
+
+    questions = questions or asked(None)
+    reference = answers.reference_for(questions, secret or public_secret(None), reference)
+    facts, inconsistent = answers.check_answers(facts, questions, reference)
+    grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere, inconsistent=inconsistent)
     for each in AREAS:
         if each.key not in facts:
             continue

@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS gradings (
     finished TEXT NOT NULL,
     results_json TEXT NOT NULL,    -- Gradescope's results.json for this grading
     facts_json TEXT NOT NULL,      -- what the probes saw, per area (for reports, and to re-judge)
-    log TEXT NOT NULL              -- the tail of what the student's code printed
+    log TEXT NOT NULL,             -- the tail of what the student's code printed
+    seed TEXT NOT NULL DEFAULT '', -- the batch's secret seed: it decided the grading's questions (--seed)
+    word_taken REAL NOT NULL DEFAULT 0  -- points resting on the worker's word alone (README)
 );
 CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings (submission, content_hash, grader_version);
 CREATE TABLE IF NOT EXISTS items (
@@ -50,7 +52,7 @@ CREATE TABLE IF NOT EXISTS items (
 
 COLUMNS = ("submission", "content_hash", "grader_version", "profile_version", "status", "reason", "score",
            "max_score", "isolated", "duration", "peak_memory_mb", "started", "finished", "results_json",
-           "facts_json", "log")
+           "facts_json", "log", "seed", "word_taken")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Row:
     results_json: str
     facts_json: str
     log: str
+    seed: str = ""
+    word_taken: float = 0.0
 
 
 def connect(path) -> sqlite3.Connection:
@@ -82,6 +86,11 @@ def connect(path) -> sqlite3.Connection:
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=FULL")
     connection.executescript(SCHEMA)  # what a gradebook made by an older grader lacks (IF NOT EXISTS)
+    have = {row[1] for row in connection.execute("PRAGMA table_info(gradings)")}
+    for name, declared in (("seed", "TEXT NOT NULL DEFAULT ''"), ("word_taken", "REAL NOT NULL DEFAULT 0")):
+        if name not in have:  # columns a gradebook made by an older grader lacks
+            with connection:
+                connection.execute(f"ALTER TABLE gradings ADD COLUMN {name} {declared}")
     return connection
 
 

@@ -14,18 +14,26 @@ from grader.facts import Failure
 from grader.grade import Grade
 from grader.grading import judge as judge_facts
 from grader.profile import profile_facts
+from grader.questions import asked, secret
 
-STATUSES = ("graded", "import-error", "timeout", "out-of-memory", "crashed", "tampered", "unreadable")
+STATUSES = ("graded", "import-error", "timeout", "out-of-memory", "crashed", "tampered", "inconsistent",
+            "unreadable")
 
 
-def judge(outcome: Outcome, rubric, limits: Limits) -> tuple[Grade, str, str]:
-    """Verdicts on what the worker reported, its status and the reason for it."""
+def judge(outcome: Outcome, rubric, limits: Limits, asking: tuple[int | None, int | None] = (None, None)
+          ) -> tuple[Grade, str, str]:
+    """Verdicts on what the worker reported, its status and the reason for it.
+
+    `asking`: the seeds of the grading's questions and held-out images (grader.questions): the
+    reference's answers to them are made here, and the worker's answers checked against them.
+    """
     missing = _missing_reason(outcome, limits)
     facts = {}
     for key in AREA_KEYS:
         data = None if outcome.tampered else outcome.areas.get(key)
         facts[key] = area_from_data(key, data) if data is not None else missing
-    grade = judge_facts(rubric, facts, reference=profile_facts)
+    ask, held = asking
+    grade = judge_facts(rubric, facts, reference=profile_facts, questions=asked(ask, held), secret=secret(held))
     status, reason = _status(outcome, grade, missing)
     return grade, status, reason
 
@@ -68,6 +76,8 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
 def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]:
     if outcome.tampered:
         return "tampered", missing.explain()
+    if grade.inconsistent:
+        return "inconsistent", grade.inconsistent
     if not outcome.finished or outcome.ended == "too-much":
         status = {"timeout": "timeout", "cpu": "timeout", "out-of-memory": "out-of-memory"}.get(outcome.ended, "crashed")
         done = [key for key in AREA_KEYS if key in outcome.areas]

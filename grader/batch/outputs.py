@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.batch import gradebook
+from grader.expected import word_taken_points
 from grader.batch.judge import STATUSES, unreadable_grade
 from grader.batch.sandbox import Outcome
 from grader.batch.submissions import id_problem
@@ -53,6 +54,7 @@ class Judged:
     grade: Grade
     outcome: Outcome
     started: str
+    seed: str = ""  # the batch's secret seed, which decided this grading's questions ("": none were asked)
 
 
 def now() -> str:
@@ -107,6 +109,7 @@ def record(connection, out: Path, judged: Judged, versions: tuple[str, str], sum
         max_score=grade.max_score, isolated=summary.isolated, duration=round(outcome.seconds, 3),
         peak_memory_mb=round(outcome.peak_rss_mb, 1), started=judged.started, finished=now(),
         results_json=json.dumps(results), facts_json=json.dumps(facts), log=_text(outcome.log),
+        seed=judged.seed, word_taken=word_taken_points(grade),
     )
     try:
         gradebook.record(connection, row, grade.items)

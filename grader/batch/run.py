@@ -33,6 +33,7 @@ from grader.export import copy_grader
 from grader.facts import Failure
 from grader.grading import REFERENCE_DIR
 from grader.profile import PROFILE_PATH, read_profile, staleness
+from grader.questions import draw_seed, grading_seed
 from grader.rubric import load_rubric
 
 GRADER_DIR = Path(__file__).resolve().parent.parent
@@ -150,12 +151,15 @@ def _probe_areas(stage: Path, folder: Path, scratch: Path, limits: Limits, **opt
 
 
 def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=None, force: bool = False,
-              isolate: bool = True, progress=None, warm: bool = True) -> Summary:
+              isolate: bool = True, progress=None, warm: bool = True, seed: int | None = None) -> Summary:
     """Grade every submission in `submissions` (or this shard of them) into the gradebook in `out`.
 
     `warm`: fork each worker from a process per slot that has imported TensorFlow (warm.py);
-    False starts every worker cold, as before.
+    False starts every worker cold, as before. `seed`: the batch's secret seed, which decides
+    every grading's questions (grader.questions); drawn afresh when None, and stored in each
+    gradebook row, so that `--seed` grades a submission again with the same questions.
     """
+    seed = draw_seed() if seed is None else int(seed)
     check_profile()
     found = discover(submissions)
     if not found:
@@ -182,10 +186,10 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
         summary.workers = "warm" if warm and len(pending) > 1 else "cold"
         workers = Workers(stage_grader(out, versions[0]), work, limits, jobs, summary.isolated,
-                          warm=summary.workers == "warm", needed=len(pending))
+                          warm=summary.workers == "warm", needed=len(pending), seed=seed)
         try:
             for entry, content, started, outcome in workers.grade(pending):
-                judged = _judged(entry.id, content, started, outcome, rubric, limits)  # never raises
+                judged = _judged(entry.id, content, started, outcome, rubric, limits, seed)  # never raises
                 record_safely(connection, out, judged, versions, summary, rubric)  # crashed, if it cannot
                 _discard(work / entry.id)  # a tree it cannot remove is tried again next run
                 if progress:
@@ -246,21 +250,29 @@ def _discard(folder: Path) -> None:
               ".work", file=sys.stderr)
 
 
-def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits) -> Judged:
+def asking(seed: int, submission: str) -> tuple[int, int]:
+    """A grading's seeds: of its questions (the worker gets it) and of its held-out images (it never does)."""
+    return grading_seed(seed, submission, "ask"), grading_seed(seed, submission, "held-out")
+
+
+def _judged(submission: str, content: str, started: str, outcome: Outcome, rubric, limits: Limits,
+            seed: int) -> Judged:
     try:
-        grade, status, reason = judge(outcome, rubric, limits)
+        grade, status, reason = judge(outcome, rubric, limits, asking(seed, submission))
     except Exception as error:  # facts the verdicts choke on: a grader bug, not the student's
         reason = f"the grader failed to judge this submission ({type(error).__name__}: {error})"
         grade, status = unreadable_grade(rubric, reason), "crashed"
         outcome.log += f"\n[grader] {reason}"
-    return Judged(submission, content, status, reason, grade, outcome, started)
+    return Judged(submission, content, status, reason, grade, outcome, started, seed=str(seed))
 
 
 class Workers:
     """`jobs` worker slots, each with (when warm) its zygote; submissions graded side by side, each as a fresh uid."""
 
-    def __init__(self, stage: Path, work: Path, limits: Limits, jobs: int, isolated: bool, warm: bool, needed: int):
+    def __init__(self, stage: Path, work: Path, limits: Limits, jobs: int, isolated: bool, warm: bool, needed: int,
+                 seed: int | None = None):
         self.stage, self.work, self.limits, self.isolated = stage, work, limits, isolated
+        self.seed = draw_seed() if seed is None else seed
         self.jobs = max(jobs, 1)
         self.slots: queue.Queue[int] = queue.Queue()
         for slot in range(self.jobs):
@@ -293,7 +305,7 @@ class Workers:
         try:
             return started, probe_in_sandbox(self.stage, folder, self.work / entry.id / "scratch", self.limits,
                                              slot=slot, isolate=self.isolated, threads=self.threads,
-                                             zygote=self.zygotes.get(slot))
+                                             zygote=self.zygotes.get(slot), asking=asking(self.seed, entry.id))
         except Exception as error:  # the sandbox itself failed: record it, go on with the batch
             return started, Outcome(ended="grader-error", log=f"{type(error).__name__}: {error}")
         finally:

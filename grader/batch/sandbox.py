@@ -46,6 +46,7 @@ from pathlib import Path
 from grader.batch import syscalls
 from grader.batch.warm import Forked, Zygote
 from grader.batch.watchdog import MemoryCage, watch
+from grader.questions import message
 
 # Unprivileged uids with no account: a range of its own per batch process, so that batches
 # side by side (shards on one node) never share a uid, and a fresh uid of that range for each
@@ -231,18 +232,21 @@ def warm_zygote(grader_root: Path, threads: int | None = None, folder: Path | No
 
 def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limits, slot: int = 0,
                isolate: bool = True, threads: int | None = None, areas=(), zygote: Zygote | None = None,
-               uid: int | None = None) -> Outcome:
+               uid: int | None = None, asking: tuple[int | None, int | None] = (None, None)) -> Outcome:
     """Probe one prepared submission in a sandboxed worker process and collect what it reports.
 
     `areas`: only these rubric areas, in this order (default: all six). `zygote`: fork the
     worker from this warm process (see warm.py); without one, or where it cannot build the
     sandbox, a cold worker starts (bubblewrap, or a plain process) and imports TensorFlow itself.
     `uid`: the grading's sandbox uid (a grading that restarts its worker keeps it); without
-    one, a fresh uid is leased for this worker alone.
+    one, a fresh uid is leased for this worker alone. `asking`: the seeds of the grading's questions
+    and of its held-out images (grader.questions; None: the public ones), handed to the worker with
+    its token.
     """
     if uid is None:
         with sandbox_uids().lease() as uid:
-            return run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, zygote, uid)
+            return run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, zygote, uid,
+                              asking)
     bwrap = bubblewrap() if isolate else None
     program = syscalls.program() if bwrap else None
     env = worker_env(threads)
@@ -272,10 +276,11 @@ def run_worker(grader_root: Path, submission: Path, scratch: Path, limits: Limit
     finally:
         os.close(facts_write)
     outcome = _collect(process, stdin, stdout, facts_read, token, cage, limits,
-                       bubblewrapped=bool(bwrap) and not isinstance(process, Forked))
+                       bubblewrapped=bool(bwrap) and not isinstance(process, Forked), asking=asking)
     if outcome.setup_failed and zygote is not None:  # no student code ran: grade it cold, and stay cold
         zygote.broken = outcome.setup_failed
-        again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, uid=uid)
+        again = run_worker(grader_root, submission, scratch, limits, slot, isolate, threads, areas, uid=uid,
+                           asking=asking)
         again.log = f"[grader] the warm sandbox could not be built ({outcome.setup_failed}); graded cold\n" + again.log
         return again
     return outcome
@@ -369,8 +374,8 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
 
 
 def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCage, limits: Limits,
-             bubblewrapped: bool = False) -> Outcome:
-    """Hand the worker its token, keep its log and facts, watch its limits until it ends.
+             bubblewrapped: bool = False, asking: tuple[int | None, int | None] = (None, None)) -> Outcome:
+    """Hand the worker its token and questions, keep its log and facts, watch its limits until it ends.
 
     Each pipe has one reader, owned by this call: when the worker has ended, each gets up to
     READER_DRAIN_SECONDS to read to the end, then is closed; only then is the Outcome filled,
@@ -384,7 +389,7 @@ def _collect(process, stdin, stdout, facts_read: int, token: str, cage: MemoryCa
     facts.start()
     try:
         try:
-            stdin.write((token + "\n").encode())
+            stdin.write((message(token, *asking) + "\n").encode())
             stdin.close()
         except OSError:
             pass

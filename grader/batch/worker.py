@@ -3,7 +3,7 @@
     python -m grader.batch.worker SUBMISSION SCRATCH FACTS_FD [AREA ...]
 
 Run by `grader batch` inside the sandbox. It never computes a score. It reads a
-one-time token from stdin before any student code runs, then probes the six rubric
+one-time token and the grading's questions (grader.questions) from stdin before any student code runs, then probes the six rubric
 areas in turn (or the areas named: what is left after a worker died) and writes each area's facts, as one JSON line tagged with the token,
 to file descriptor FACTS_FD: a pipe to the trusted grader. Whatever the student's
 code prints goes to stdout/stderr, which the grader keeps only as a log. An area
@@ -112,8 +112,15 @@ def prepare() -> None:
 
 
 def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:
-    """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit)."""
+    """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit).
+
+    `token`: the line read from stdin: the token, and the grading's questions (grader.questions).
+    """
+    from grader.questions import from_message, use
+
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
+    token, questions = from_message(token)
+    use(questions)
     prepare()
     from grader.areas import AREA_KEYS
     from grader.facts import facts_to_data

@@ -21,15 +21,8 @@ from grader.probes.replay import (
     replay,
     weights_fingerprint,
 )
-from grader.synthetic import (
-    NATURAL_EPOCHS,
-    SCRIPTED_EPOCHS,
-    SCRIPTED_VAL_ACCURACY,
-    SCRIPTED_VAL_LOSS,
-    blob_images,
-    contradictory_images,
-    labels_as,
-)
+from grader.questions import current
+from grader.synthetic import NATURAL_EPOCHS, SCRIPTED_EPOCHS, blob_images, contradictory_images, labels_as
 
 # One training step and one validation step per epoch: the runs are about what the
 # callbacks do, and each extra step costs every student's grading time.
@@ -93,18 +86,22 @@ def probe_behaviour(submission, scratch: Path) -> BehaviourFacts:
         facts.update(facts_of_run)
     return BehaviourFacts(stand_in_model=problem is not None, model_problem=problem,
                           image_shape=grading_shape(submission), extras_problem=extras_problem,
-                          **broken, **facts)
+                          asked=current().digest, **broken, **facts)
 
 
 def expected_behaviour(submission, scratch: Path, reference_callbacks: CallbacksFacts) -> BehaviourFacts:
     """The reference's events on the scripted plateau, by replaying its callbacks (no training)."""
+    return BehaviourFacts(scripted=replay_plateau(reference_callbacks, current().plateau, Path(scratch)))
+
+
+def replay_plateau(reference_callbacks: CallbacksFacts, plateau, scratch: Path) -> Timeline:
+    """The reference's three callbacks, rebuilt from their configurations, replayed together on a plateau."""
     callbacks = [
         rebuild_callback(kind, cb.config, Path(scratch))
         for kind in KINDS
         for cb in reference_callbacks.of_kind(kind)[:1]
     ]
-    timeline = replay(callbacks, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY, reference_replay_model())
-    return BehaviourFacts(scripted=timeline)
+    return replay(callbacks, *plateau, reference_replay_model())
 
 
 def _callbacks_for_run(submission, make_callbacks, folder: Path):
@@ -124,13 +121,14 @@ def _callbacks_for_run(submission, make_callbacks, folder: Path):
 def _scripted_run(submission, callbacks, model, label_format, scale, size, folder: Path) -> dict:
     images, labels = blob_images(TRAIN_IMAGES + VAL_IMAGES, size)
     images = images * scale
+    val_loss, val_accuracy = current().plateau
     recorder = make_event_recorder(write_checkpoints=True, fingerprints=True)
     with submission.working_in(folder):  # relative paths written by student code land in the run's folder
         _, failure = submission.call(
             model.fit, batches(images[:TRAIN_IMAGES], labels_as(labels[:TRAIN_IMAGES], label_format), BATCH_SIZE),
             validation_data=batches(images[TRAIN_IMAGES:], labels_as(labels[TRAIN_IMAGES:], label_format), BATCH_SIZE),
             epochs=SCRIPTED_EPOCHS, shuffle=False, verbose=0,
-            callbacks=[make_scripted_metrics(SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY), *callbacks, recorder],
+            callbacks=[make_scripted_metrics(val_loss, val_accuracy), *callbacks, recorder],
         )
     checkpoint = folder / GIVEN_CHECKPOINT_NAME
     facts = {

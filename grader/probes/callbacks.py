@@ -10,7 +10,7 @@ from pathlib import Path, PurePath
 from grader.facts import CallbackFacts, CallbacksFacts, Failure
 from grader.probes.model import replay_model, student_model
 from grader.probes.student_code import Submission
-from grader.synthetic import SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS
+from grader.questions import current
 
 # make_callbacks receives this path; facts show it with this token in place of the
 # scratch folder, so the same submission gives the same facts on every machine.
@@ -96,14 +96,22 @@ def _read_callback(cb, keras, reference_shaped, given_path: str) -> CallbackFact
 
 
 # Validation histories (val_loss, val_accuracy) on which a customized callback must act as
-# the plain Keras callback with its stated settings would: the training run's plateau, a
-# long flat stretch, and an improvement after a long wait.
+# the plain Keras callback with its stated settings would: a long flat stretch, and an
+# improvement after a long wait; then the grading's questions (`stated_checks`): the training
+# run's plateau and the property test's list, where the worker's answers are checked outside
+# against its stated settings (an honest worker says first when they disagree).
 STATED_CHECKS = (
-    (SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY),
     ((0.6,) * 14, (0.6,) * 14),
     ((0.7, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5),
      (0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7)),
 )
+
+
+def stated_checks() -> tuple:
+    asked = current()
+    return (asked.plateau, *STATED_CHECKS, *asked.histories)
+
+
 HOOKS = ("on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end", "set_model", "set_params")
 
 
@@ -133,10 +141,11 @@ def _acts_unlike_stated(submission, make_callbacks, index: int, cls, facts: Call
     settings = {key: value for key, value in facts.config.items() if key != "filepath"}
     shown = ", ".join(f"{key}={value!r}" for key, value in settings.items())
     try:
-        plain = [rebuild_callback(facts.kind, facts.config, folder) for _ in STATED_CHECKS]
+        checks = stated_checks()
+        plain = [rebuild_callback(facts.kind, facts.config, folder) for _ in checks]
     except Exception:  # settings Keras itself refuses: the configuration items say so
         return None
-    for (val_loss, val_accuracy), genuine in zip(STATED_CHECKS, plain):
+    for (val_loss, val_accuracy), genuine in zip(checks, plain):
         returned, failure = submission.call(make_callbacks, given_path)
         if failure:
             return f"make_callbacks() raised when called again: {failure.summary}"

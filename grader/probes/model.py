@@ -12,6 +12,7 @@ import re
 import numpy as np
 
 from grader.facts import Failure, ModelFacts
+from grader.questions import current
 from grader.quiet import seed_everything
 from grader.synthetic import GRADING_INPUT_SHAPE, GRADING_SIZES, LEARNING_EPOCHS, blob_images, labels_as
 
@@ -381,6 +382,7 @@ def probe_model(submission, scratch) -> ModelFacts:
         input_scale=input_scale(model),
         smaller_size_problem=submission.memo.get("smaller_size_problem"),
         accuracy_threshold=submission.memo[("evaluated", requested[0])][0][2],
+        asked=current().digest,
         **learning,
     )
 
@@ -467,27 +469,37 @@ def _learning(submission, activation) -> dict:
     model, label_format, scale, problem = grading_model(submission)
     if problem:
         return {"learning_problem": problem}
-    images, labels = blob_images(96, grading_shape(submission)[:2])
+    from grader.questions import held_out_at
+
+    size = grading_shape(submission)[:2]
+    images, labels = blob_images(96, size)
     images = images * scale
-    curve = []
+    # The grading's held-out images, whose labels stay with the trusted process: the model's classes
+    # for them are its answers, judged outside. The rounds stop on the images whose labels are here.
+    asked = held_out_at(current(), size) * scale
+    curve, answers = [], []
     for _ in range(LEARNING_ROUNDS):
         _, failure = submission.call(
             model.fit, batches(images[:64], labels_as(labels[:64], label_format), 16), epochs=LEARNING_EPOCHS,
             shuffle=False, verbose=0,
         )
         if not failure:
-            accuracy, failure = submission.call(_held_out_accuracy, model, images, labels, activation)
+            measured, failure = submission.call(_held_out_accuracy, model, images, labels, activation, asked)
+            accuracy, classes = measured if not failure else (None, None)
         if failure:
-            return {"learning_problem": failure.summary, "learning_curve": tuple(curve)}
+            return {"learning_problem": failure.summary, "learning_curve": tuple(curve),
+                    "held_out_answers": tuple(answers)}
         curve.append(accuracy)
+        answers.append(classes)
         if accuracy >= LEARNED:
             break
     return {"learned_accuracy": max(curve), "learning_curve": tuple(curve),
-            "learning_steps": LEARNING_EPOCHS * 64 // 16}
+            "learning_steps": LEARNING_EPOCHS * 64 // 16, "held_out_answers": tuple(answers)}
 
 
-def _held_out_accuracy(model, images, labels, activation) -> float:
-    """Accuracy on images[64:] in inference mode, BatchNormalization statistics from images[:64]."""
+def _held_out_accuracy(model, images, labels, activation, asked) -> tuple[float, str]:
+    """Accuracy on images[64:] in inference mode, BatchNormalization statistics from images[:64];
+    and the classes of the `asked` images, as a string of 0 and 1."""
     import keras
 
     norms = [layer for layer in model._flatten_layers(include_self=False)
@@ -502,7 +514,7 @@ def _held_out_accuracy(model, images, labels, activation) -> float:
         finally:
             for layer, momentum in zip(norms, momenta):
                 layer.momentum = momentum
-    outputs = np.asarray(model(images[64:], training=False))
+    outputs = np.asarray(model(np.concatenate([images[64:], asked]), training=False))
     if norms:  # the next round trains on from the statistics training left
         for layer, (mean, variance) in zip(norms, saved):
             layer.moving_mean.assign(mean)
@@ -512,4 +524,6 @@ def _held_out_accuracy(model, images, labels, activation) -> float:
         predicted = outputs.argmax(axis=1)
     else:
         predicted = (outputs[:, 0] > (0.5 if activation == "sigmoid" else 0.0)).astype("int64")
-    return round(float((predicted == labels[64:]).mean()), 4)
+    known = len(images) - 64
+    classes = "".join(str(int(label)) for label in predicted[known:])
+    return round(float((predicted[:known] == labels[64:]).mean()), 4), classes

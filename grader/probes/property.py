@@ -15,12 +15,13 @@ from hypothesis import find
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from grader.facts import (CallbacksFacts, Failure, PropertyCheck, PropertyFacts, PropertyReference,
+from grader.facts import (CallbacksFacts, Failure, ListAnswers, PropertyCheck, PropertyFacts, PropertyReference,
                           ReferenceEvents)
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS, is_kind
 from grader.probes.model import reference_replay_model, replay_model
 from grader.probes.replay import rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
+from grader.questions import current
 
 # Few distinct levels make ties and plateaus common; shrinking walks towards the
 # first level, so a minimal counterexample reads as a flat, bad history.
@@ -160,9 +161,27 @@ def probe_property(submission, scratch: Path, reference: CallbacksFacts,
     scratch = Path(scratch) / "property"
     scratch.mkdir(parents=True, exist_ok=True)
     student = StudentReplays(submission, make_callbacks, str(scratch / GIVEN_CHECKPOINT_NAME))
+    kinds = [kind for kind in KINDS if reference.of_kind(kind)]
     checks = [compare(kind, student, ReferenceReplays(kind, reference.of_kind(kind)[0].config, scratch, looked_up))
-              for kind in KINDS if reference.of_kind(kind)]
-    return PropertyFacts(checks=tuple(checks))
+              for kind in kinds]
+    asked = current()
+    answers = [list_answers(kind, student, asked.histories) for kind in kinds
+               if not (check := next(c for c in checks if c.kind == kind)).failure or check.val_loss is not None]
+    return PropertyFacts(checks=tuple(checks), answers=tuple(answers), asked=asked.digest)
+
+
+def list_answers(kind: str, student: StudentReplays, histories) -> ListAnswers:
+    """The student's callback of this kind, made afresh and replayed alone on each history of the list."""
+    events, failure = [], None
+    for history in histories:
+        try:
+            events.append(json.dumps(student.timeline(kind, history).events_of(kind)))
+        except _StudentFailed as error:
+            events.append(None)
+            failure = failure or error.failure.summary[:300]
+            if error.failure.kind in ("not_implemented", "timeout", "exited", "tampered", "missing"):
+                break
+    return ListAnswers(kind=kind, events=tuple(events), failure=failure)
 
 
 def reference_property(submission, scratch: Path, callbacks: CallbacksFacts) -> PropertyReference:

@@ -36,7 +36,7 @@ HELD_BACK_SIZE = 20
 HELD_BACK_SEED = CORPUS_SEED + 1
 
 
-def _history(rng: random.Random, run: int) -> dict:
+def corpus_history(rng: random.Random, run: int) -> dict:
     """A history as fit would leave it with ReduceLROnPlateau and EarlyStopping in the list.
 
     Every key moves on its own, so that each answer can only be read from the key that
@@ -87,7 +87,7 @@ def held_back() -> tuple[dict, ...]:
     found = {}
     lengths = list(range(2, 13)) * 4
     while len(found) < HELD_BACK_SIZE and lengths:
-        history = _history(rng, lengths.pop(0))
+        history = corpus_history(rng, lengths.pop(0))
         if repr(history) not in published:
             found.setdefault(repr(history), history)
     return tuple(sorted(found.values(), key=lambda h: (len(h["history"]["val_accuracy"]), repr(h))))
@@ -107,7 +107,7 @@ def corpus() -> tuple[dict, ...]:
     found = {}
     lengths = list(range(1, 13)) * 8
     while len(found) < CORPUS_SIZE and lengths:
-        history = _history(rng, lengths.pop(0))
+        history = corpus_history(rng, lengths.pop(0))
         found.setdefault(repr(history), history)
     return tuple(sorted(found.values(), key=lambda h: (len(h["history"]["val_accuracy"]), repr(h))))
 
@@ -123,8 +123,10 @@ def make_history(data: dict):
 
 
 def probe_train(submission, scratch) -> TrainFacts:
+    from grader.questions import current
+
     train_facts = _probe_train_call(submission)
-    return TrainFacts(**train_facts, **_probe_summarize(submission))
+    return TrainFacts(**train_facts, **_probe_summarize(submission), asked=current().digest)
 
 
 def _probe_train_call(submission) -> dict:
@@ -190,8 +192,10 @@ def _callbacks_passed(value, given) -> str:
 
 
 def _probe_summarize(submission) -> dict:
+    from grader.questions import current
+
     summarize = submission.function("train", "summarize")
-    histories_ = corpus() + held_back()
+    histories_ = current().summaries
     if isinstance(summarize, Failure):
         return {"summarize_failure": summarize, "histories": histories_}
     summaries, failures = [], []

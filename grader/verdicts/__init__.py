@@ -54,6 +54,8 @@ HINTS = {
                      "uses small images and a few batches.",
     "killed": "Graded code must return normally: no os._exit(), exit() or signals, at import or later.",
     "tampered": "Graded code must not change the grader; ask your instructor if you think this is wrong.",
+    "inconsistent": "Use the Keras callback classes as they are (a subclass must act as its settings say), and "
+                    "leave the grader's questions and answers alone; ask your instructor if you think this is wrong.",
 }
 
 
