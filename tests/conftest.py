@@ -21,6 +21,8 @@ TESTS = Path(__file__).resolve().parent
 REPOSITORY = TESTS.parent
 SUBMISSIONS = TESTS / "submissions"
 HOSTILE = TESTS / "hostile"  # attacks on batch grading, laid over the stubs
+# hostile fixtures that forge the worker's facts from the public profile (tests/test_forgery.py grades them)
+FORGERS = ("forge_token_from_frames", "forge_json_encoder", "forge_perfect")
 REFERENCE = REPOSITORY / "reference"
 STUBS = REPOSITORY / "assignment"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
