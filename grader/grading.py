@@ -181,14 +181,25 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
     return grade
 
 
-def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_timeout: float | None = None) -> Grade:
-    """Probe and judge a submission folder in this process (the tests, and `grader grade`'s twin)."""
-    from grader.probes.student_code import CALL_TIMEOUT, Submission, shadowing_note
+def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_timeout: float | None = None,
+                     asking: tuple[int | None, int | None] = (None, None)) -> Grade:
+    """Probe and judge a submission folder in this process (the tests, and `grader grade`'s twin).
 
-    with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
-        submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT, workdir=Path(scratch) / "work")
-        note = shadowing_note(submission.keep_libraries_real(), submission)
-        facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
-    grade = judge(rubric or load_rubric(), facts)
+    `asking`: the seeds of the questions and of the held-out images, as a batch grading draws
+    them (grader.questions; None: the public questions).
+    """
+    from grader.probes.student_code import CALL_TIMEOUT, Submission, shadowing_note
+    from grader.questions import asked, secret, use
+
+    questions = asked(*asking)
+    use(questions)
+    try:
+        with tempfile.TemporaryDirectory(prefix="grader-scratch-") as scratch:
+            submission = Submission(path, call_timeout=call_timeout or CALL_TIMEOUT, workdir=Path(scratch) / "work")
+            note = shadowing_note(submission.keep_libraries_real(), submission)
+            facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
+    finally:
+        use(None)
+    grade = judge(rubric or load_rubric(), facts, questions=questions, secret=secret(asking[1]))
     grade.notes += [note] if note else []
     return grade

@@ -47,3 +47,22 @@ def test_every_fixture_graded_again_gets_byte_identical_points_and_feedback(name
     first = grade_bytes(graded(name))  # graded once already by the fixture tests, in another order
     again = grade_bytes(grade_submission(submission_path(name)))
     assert again == first, name
+
+
+def seeds_for(name: str) -> tuple[int, int]:
+    """A secret seed of this fixture's own (the questions' and the held-out images'), as a batch draws them."""
+    from grader.questions import grading_seed
+
+    return grading_seed(20261130, name, "ask"), grading_seed(20261130, name, "held-out")
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("name", ["reference", "stubs"] + fixture_names())
+def test_secret_questions_give_every_fixture_the_same_points(name, graded, submission_path):
+    """Issue 19: a mistake is caught, and a correct submission passes, whatever the seed. Each
+    fixture meets the questions of a seed of its own (every fixture another seed) and must earn,
+    item by item, what it earns on the public questions; the feedback may differ (other histories)."""
+    public = {item.id: item.points for item in graded(name).items}
+    secret = grade_submission(submission_path(name), asking=seeds_for(name))
+    assert secret.inconsistent is None, secret.inconsistent
+    assert {item.id: item.points for item in secret.items} == public, name

@@ -19,6 +19,7 @@ when no forger scores above the stub, each with a status and a reason a teacher 
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -26,6 +27,10 @@ import pytest
 
 from grader.batch.judge import STATUSES
 from tests.conftest import FORGERS, REPOSITORY, materialize, rows
+
+# Graded in the same batch, on the same secret questions: a correct subclassed callback keeps its
+# points, and a mistake is caught, as on the public questions.
+HONEST = ("correct_subclassed_early_stopping", "mistake_early_stopping_patience_10")
 
 # `pytest tests -n 2`: every batch test on one worker (see tests/conftest.py)
 pytestmark = pytest.mark.xdist_group("batch")
@@ -35,13 +40,13 @@ pytestmark = pytest.mark.xdist_group("batch")
 def graded_rows(tmp_path_factory):
     """One `grader batch` of the three forgers and the untouched stubs: their gradebook rows."""
     root = tmp_path_factory.mktemp("forgery")
-    for name in (*FORGERS, "stubs"):
+    for name in (*FORGERS, "stubs", *HONEST):
         materialize(name, root / "class")
     done = subprocess.run([sys.executable, "-m", "grader", "batch", root / "class", "--out", root / "results",
                            "-j", "2"], cwd=REPOSITORY, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     found = rows(root / "results")
-    assert set(found) == {*FORGERS, "stubs"}, sorted(found)
+    assert set(found) == {*FORGERS, "stubs", *HONEST}, sorted(found)
     assert found["stubs"]["status"] == "graded", found["stubs"]["reason"]
     return found
 
@@ -61,3 +66,30 @@ def test_a_forgers_status_and_reason_are_readable(graded_rows, name):
     assert status in STATUSES, status
     assert isinstance(reason, str) and reason.isprintable() and len(reason) < 2000, repr(reason)
     assert status == "graded" or reason.strip(), f"{name}: status {status} without a reason"
+
+
+def test_honest_submissions_earn_on_secret_questions_what_they_earn_on_the_public_ones(graded_rows, graded):
+    for name in HONEST:
+        row = graded_rows[name]
+        assert row["status"] == "graded", (name, row["reason"])
+        assert row["seed"] and row["seed"] == graded_rows["stubs"]["seed"]  # one secret seed for the batch
+        assert row["score"] == graded(name).score, (name, row["score"], graded(name).score)
+    assert graded_rows["correct_subclassed_early_stopping"]["score"] == 100
+
+
+def test_the_same_seed_grades_a_submission_again_byte_for_byte(graded_rows, tmp_path):
+    """`--seed` with a row's seed asks the same questions: the same results.json, item by item."""
+    for name in HONEST:
+        materialize(name, tmp_path / "class")
+    seed = graded_rows[HONEST[0]]["seed"]
+    done = subprocess.run([sys.executable, "-m", "grader", "batch", tmp_path / "class", "--out", tmp_path / "again",
+                           "-j", "2", "--seed", seed], cwd=REPOSITORY, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    again = rows(tmp_path / "again")
+    for name in HONEST:
+        first = json.loads(graded_rows[name]["results_json"])
+        second = json.loads(again[name]["results_json"])
+        for run in (first, second):
+            run.pop("execution_time", None)
+        assert second == first, name
+        assert again[name]["seed"] == seed
