@@ -176,12 +176,12 @@ def export_csv(connection: sqlite3.Connection, path: Path, item_ids: list[str]) 
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([safe_cell(cell) for cell in ("submission", "status", "score", "max_score", *item_ids,
-                                                      "reason", "content_hash", "graded_at")])
+                                                      "word_taken", "reason", "content_hash", "graded_at")])
         for row in rows:
             writer.writerow([safe_cell(cell) for cell in (
                 row["submission"], row["status"], _number(row["score"]), _number(row["max_score"]),
                 *[_number(points.get((row["id"], item_id), "")) for item_id in item_ids],
-                row["reason"], row["content_hash"][:12], row["finished"])])
+                _number(row["word_taken"]), row["reason"], row["content_hash"][:12], row["finished"])])
     return path
 
 
