@@ -3,8 +3,10 @@
 A worker is normally forked from its slot's warm process, which has imported TensorFlow
 (warm.py), and builds its own sandbox; a cold worker starts afresh in bubblewrap (started
 as root, no user namespace; see NOTES.md). Either way the worker sees: the interpreter
-and /usr read-only, the staged grader read-only (no reference/, no hidden checks; at
-/grader for a cold worker, at its own path for a warm one), the submission read-only at
+and /usr read-only (where they hold another copy of the grader, as a non-editable
+install in site-packages does, its hidden checks and install record covered: `masks`),
+the staged grader read-only (no reference/, no hidden checks; at /grader for a cold
+worker, at its own path for a warm one), the submission read-only at
 /submission (a warm sandbox's own copy on a tmpfs; a bind for a cold one), and three
 tmpfs of its own with a size: /scratch (its working folder and HOME, Limits.disk_mb),
 /tmp and /dev/shm (TMPFS_MB); no network, no other process, fresh IPC and UTS
@@ -30,12 +32,14 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import functools
 import json
 import os
 import secrets
 import select
 import shutil
 import signal
+import site
 import subprocess
 import sys
 import threading
@@ -178,6 +182,65 @@ def _prefixes() -> list[str]:
     return [p for p in prefixes if not p.startswith("/usr")]
 
 
+GRADER_PACKAGE = Path(__file__).resolve().parents[1]  # the running grader (in a repository, or installed)
+RECORDS = ("*.dist-info/RECORD", "*.egg-info/SOURCES.txt", "*.egg-info/installed-files.txt")
+
+
+@functools.cache
+def instructor_only() -> tuple[tuple[str, str], ...]:
+    """Every copy of the instructor-only files this interpreter can reach: (path, "folder" or "file").
+
+    The hidden checks (grader/hidden) of the running grader and of each `grader` package on
+    sys.path (a non-editable install puts one in site-packages, which the sandbox binds with
+    the interpreter), the reference solution beside a repository's grader, and the install
+    records that list grader/hidden's files (and their hashes).
+    """
+    places = {Path(os.path.abspath(entry)) for entry in sys.path if isinstance(entry, str)}
+    places |= {Path(entry) for entry in getattr(site, "getsitepackages", list)()}
+    found: dict[str, str] = {}
+    for package in {GRADER_PACKAGE} | {place / "grader" for place in places}:
+        if not (package / "__init__.py").is_file():
+            continue
+        if (package / "hidden").is_dir():
+            found[str((package / "hidden").resolve())] = "folder"
+        if (package.parent / "reference" / "callbacks.py").is_file():
+            found[str((package.parent / "reference").resolve())] = "folder"
+    for place in places:
+        for pattern in RECORDS:
+            for record in place.glob(pattern):
+                try:
+                    if "grader/hidden/" in record.read_text(encoding="utf-8", errors="replace"):
+                        found[str(record.resolve())] = "file"
+                except OSError:
+                    continue
+    return tuple(sorted(found.items()))
+
+
+def masks(binds) -> list[list[str]]:
+    """[target, kind] of each instructor-only path that one of `binds` ([source, target, ...]) would show.
+
+    Inside the sandbox an empty read-only folder (a tmpfs) covers each such folder, and an
+    unreadable file (/dev/null, on a nodev mount) each such record.
+    """
+    covered = []
+    for path, kind in instructor_only():
+        for source, target, *_ in binds:
+            source = Path(source).resolve()
+            if Path(path) != source and Path(path).is_relative_to(source):
+                covered.append([str(Path(target) / Path(path).relative_to(source)), kind])
+    return covered
+
+
+def _mask_args(covered) -> list[str]:
+    args = []
+    for target, kind in covered:
+        if kind == "folder":
+            args += ["--perms", "0555", "--size", "4096", "--tmpfs", target, "--remount-ro", target]
+        else:
+            args += ["--ro-bind", "/dev/null", target]
+    return args
+
+
 def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, disk_mb: int,
                    env: dict, facts_fd: int, areas=(), seccomp_fd: int | None = None) -> list[str]:
     prefixes = _prefixes()
@@ -193,13 +256,12 @@ def _bwrap_command(bwrap: str, uid: int, grader_root: Path, submission: Path, di
         "--perms", "1777", "--size", str(disk_mb * 2**20), "--tmpfs", "/scratch",
     ]
     command += _readable_ancestors(prefixes)
-    for prefix in prefixes:
-        command += ["--ro-bind", prefix, prefix]
-    command += [
-        "--ro-bind", str(grader_root), "/grader",
-        "--ro-bind", str(submission), "/submission",
-        "--chdir", "/scratch",
-    ]
+    binds = [["/usr", "/usr"], *([prefix, prefix] for prefix in prefixes),
+             [str(grader_root), "/grader"], [str(submission), "/submission"]]
+    for source, target in binds[1:]:
+        command += ["--ro-bind", source, target]
+    command += _mask_args(masks(binds))  # an installed grader's hidden checks, in the interpreter's site-packages
+    command += ["--chdir", "/scratch"]
     for key, value in {**env, "PYTHONPATH": "/grader", "HOME": "/scratch", "TMPDIR": "/tmp"}.items():
         command += ["--setenv", key, value]
     command += ["--remount-ro", "/",
@@ -351,6 +413,7 @@ def _fork_warm(zygote, grader_root, submission, scratch, limits, uid, env, facts
         # the zygote's memory for every later fork to read), and is copied into a read-only tmpfs: a bind
         # would show its host path in the sandbox's /proc/self/mountinfo
         "copies": [["@submission", "/submission"]] if isolated else [],
+        "masks": masks(binds) if isolated else [],
         "seccomp": base64.b64encode(program).decode() if isolated and program else None,
         "cages": cage.joins,
         "limits": {"cpu": cpu_seconds, "fsize": limits.file_mb * 2**20, "nproc": limits.processes,

@@ -5,10 +5,11 @@
 Importing TensorFlow, Keras and tensorflow-datasets costs a fresh worker about 3.5 s,
 a quarter of a grading. A *zygote* (one per worker slot, started by `grader batch`)
 imports them once and then only waits on CONTROL_FD, a socket to the trusted grader.
-It never runs student code and never initializes TensorFlow's runtime (forking after
-that deadlocks). For each submission the grader sends it a request with three file
-descriptors (the token's stdin, the log, the facts channel); the zygote forks, says
-the child's pid, and later its wait status.
+It never runs student code, never imports the hidden checks (worker.leave_hidden_out),
+and never initializes TensorFlow's runtime (forking after that deadlocks). For each
+submission the grader sends it a request with three file descriptors (the token's
+stdin, the log, the facts channel); the zygote forks, says the child's pid, and later
+its wait status.
 
 The child builds, before any student code runs, the sandbox bubblewrap builds for a
 cold worker (see sandbox.py and NOTES.md), with the same system calls:
@@ -16,12 +17,13 @@ cold worker (see sandbox.py and NOTES.md), with the same system calls:
     child (root, outside)      joins the memory cgroup, new session, then unshares the
                                mount, PID, network, IPC, UTS and cgroup namespaces
       init (PID 1, root)       a fresh root: tmpfs with read-only binds of /usr, the
-                               interpreter and the staged grader; the submission
-                               copied into a tmpfs, read-only at /submission (no host
-                               path in the mount table); tmpfs /scratch (the disk
-                               limit), /tmp and /dev/shm (256 MB), mode 1777; a
-                               minimal /dev, a new /proc; pivot_root, the old root
-                               detached, / read-only
+                               interpreter and the staged grader (an installed
+                               grader's hidden/ in them covered: sandbox.masks); the
+                               submission copied into a tmpfs, read-only at
+                               /submission (no host path in the mount table);
+                               tmpfs /scratch (the disk limit), /tmp and /dev/shm
+                               (256 MB), mode 1777; a minimal /dev, a new /proc;
+                               pivot_root, the old root detached, / read-only
         worker (PID 2)         resource limits, a clean environment, no groups, the
                                grading's own unprivileged uid, no_new_privs, the seccomp
                                filter (syscalls.py); then the worker
@@ -71,6 +73,7 @@ def serve(control: socket.socket) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the grader gone (even SIGKILLed): so is the zygote
     from grader.batch import worker
 
+    worker.leave_hidden_out()  # before the grader's modules are imported: no fork may inherit the hidden checks
     worker.prepare()
     import keras  # noqa: F401  imported, not used: forking after TensorFlow's runtime starts would deadlock
     import tensorflow  # noqa: F401
@@ -254,6 +257,15 @@ def _build_root(request: dict) -> None:
         os.makedirs(where, 0o755, exist_ok=True)
         _mount(source, where, None, MS_BIND | MS_REC)
         _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if writable else MS_RDONLY))
+    for target, kind in request.get("masks", []):  # instructor-only files a bind would show: covered
+        where = root + target
+        if not os.path.lexists(where):
+            continue
+        if kind == "folder":
+            _mount("tmpfs", where, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=4k")
+        else:
+            _mount("/dev/null", where, None, MS_BIND)
+        _mount(None, where, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY)
     for source, target in request.get("copies", []):
         _copy_in(source, root + target)
     os.chdir(root)

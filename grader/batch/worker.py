@@ -89,7 +89,26 @@ def changed(before: dict, after: dict) -> list[str]:
     return sorted(differences)[:5]
 
 
+HIDDEN = "grader.hidden"  # grader.grading.HIDDEN_VERDICTS (not imported here: that would load them)
+
+
+def leave_hidden_out() -> None:
+    """Make sure this process never holds the hidden checks, wherever some finder could offer them.
+
+    The staged grader has no grader/hidden, but another copy can still stand in for it: an
+    editable install's finder maps every `grader.*` module missing from the staged copy to
+    the repository's. A warm worker's zygote imports the grader outside the sandbox, so it
+    would import the hidden verdicts from there and hand them to every fork. A None in
+    sys.modules stops the import, which the grading loop takes as "no hidden items here".
+    On disk, the sandbox covers every copy its binds would show (sandbox.masks).
+    """
+    if sys.modules.get(HIDDEN) is not None:
+        raise RuntimeError(f"{HIDDEN} was imported into the worker; it must never be")
+    sys.modules[HIDDEN] = None
+
+
 def main(argv=None) -> None:
+    leave_hidden_out()
     argv = sys.argv[1:] if argv is None else argv
     submission_path, scratch, facts_fd = Path(argv[0]), Path(argv[1]), int(argv[2])
     areas = tuple(argv[3:])
@@ -119,6 +138,7 @@ def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=(
     from grader.questions import from_message, use
 
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
+    leave_hidden_out()  # already done by main() or the zygote; here it checks that no import slipped through
     token, questions = from_message(token)
     use(questions)
     prepare()
