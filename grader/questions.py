@@ -22,10 +22,8 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import hmac
 import json
 import random
-import secrets
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,13 +63,17 @@ def asked_digest(plateau, histories, summaries) -> str:
 
 def draw_seed() -> int:
     """A batch's secret seed."""
-    return secrets.randbits(63)
+    from grader.draws import draw_seed as drawn
+
+    return drawn()
 
 
 def grading_seed(batch_seed: int, submission_id: str, purpose: str = "ask") -> int:
-    """One grading's seed: reveals nothing about the batch's seed or another grading's."""
-    digest = hmac.new(str(batch_seed).encode(), f"{purpose}:{submission_id}".encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+    """One grading's seed for one purpose ("ask": the worker gets it; "held-out": it never does):
+    reveals nothing about the batch's seed, another grading's, or the other purpose's."""
+    from grader.draws import grading_seed as keyed
+
+    return keyed(batch_seed, f"{purpose}:{submission_id}")
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,7 +83,8 @@ def asked(seed: int | None, held_out_seed: int | None = None) -> Questions:
 
     configs = _reference_configs()
     images, _ = held_out(PUBLIC_HELD_OUT_SEED if held_out_seed is None else held_out_seed)
-    return Questions(seed=seed, plateau=scripted_plateau(seed, configs), histories=property_histories(seed),
+    return Questions(seed=seed, plateau=scripted_plateau(seed, configs),
+                     histories=property_histories(seed, configs=configs),
                      summaries=summary_histories(seed), held_out=images)
 
 
