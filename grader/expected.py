@@ -48,6 +48,9 @@ def _for_questions(key: str, facts, questions: Questions, secret: Secret, base):
         return facts
     if key == "behaviour" and questions.seed is not None:
         with tempfile.TemporaryDirectory(prefix="grader-expected-") as scratch:
+            from grader.quiet import quiet_tensorflow
+
+            quiet_tensorflow()
             from grader.probes.behaviour import replay_plateau
 
             return BehaviourFacts(scripted=replay_plateau(base("callbacks"), questions.plateau, Path(scratch)))
@@ -71,6 +74,21 @@ def reference_answers(callbacks: CallbacksFacts, questions: Questions) -> tuple[
 
 def replayed(kind: str, config: dict, histories) -> ListAnswers:
     """keras.callbacks.<kind>(**config) replayed alone on each history: no student code, no training."""
+    key = (kind, json.dumps(config, sort_keys=True, default=repr), json.dumps(histories))
+    if key not in _REPLAYED:
+        if len(_REPLAYED) > 64:  # a batch asks new questions for every grading: keep the last few
+            _REPLAYED.clear()
+        _REPLAYED[key] = _replayed(kind, config, histories)
+    return _REPLAYED[key]
+
+
+_REPLAYED: dict[tuple, ListAnswers] = {}  # the reference's answers, and a correct claim's, are the same replays
+
+
+def _replayed(kind: str, config: dict, histories) -> ListAnswers:
+    from grader.quiet import quiet_tensorflow
+
+    quiet_tensorflow()  # the trusted process imports Keras here, the first time: without TensorFlow's log noise
     from grader.probes.model import reference_replay_model
     from grader.probes.replay import rebuild_callback, replay
 

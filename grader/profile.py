@@ -67,7 +67,7 @@ def build_profile(reference_dir: Path, live_facts) -> dict:
 
 
 def _split_held_back(train: dict | None) -> tuple[dict | None, dict | None]:
-    from grader.probes.train import held_back
+    from grader.corpus import held_back
 
     if not train or not train.get("summaries"):
         return train, None

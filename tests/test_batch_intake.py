@@ -77,7 +77,7 @@ class StandInWorkers:
     staged: dict[str, dict[str, bytes]] = {}
     during = None  # a hook(entry, scratch) that plays student code, e.g. leaving a deep chain behind
 
-    def __init__(self, stage, work, limits, jobs, isolated, warm, needed):
+    def __init__(self, stage, work, limits, jobs, isolated, warm, needed, seed=None):
         self.work = work
 
     def grade(self, pending):

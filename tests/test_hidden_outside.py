@@ -110,8 +110,10 @@ def test_a_repository_inside_a_bound_folder_has_its_hidden_checks_and_reference_
     reference/ would be covered (say a clone under /usr/local, which the sandbox binds whole)."""
     repository = REPOSITORY.resolve()
     covered = [mask for mask in masks([[str(repository.parent), "/inside"]]) if mask[0].startswith("/inside/")]
+    records = [[f"/inside/{repository.name}/{path.relative_to(repository)}", "file"]
+               for path in repository.glob("*.egg-info/SOURCES.txt")]  # `pip install -e .` lists hidden files there
     assert sorted(covered) == sorted([[f"/inside/{repository.name}/grader/hidden", "folder"],
-                                      [f"/inside/{repository.name}/reference", "folder"]]), covered
+                                      [f"/inside/{repository.name}/reference", "folder"], *records]), covered
     assert masks([["/nowhere/near", "/x"]]) == []
 
 

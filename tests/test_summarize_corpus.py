@@ -9,6 +9,7 @@ tests/submissions/mistake_summarize_* are these readings in a whole submission.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader.probes.train import corpus, held_back
+from grader.questions import summary_histories
 from grader.verdicts.train import _same
 from tests.conftest import REFERENCE
 
@@ -96,6 +98,9 @@ SAME = [
 ]
 
 SETS = {"public": (corpus, 5), "held back": (held_back, 2)}  # histories each wrong reading must fail, at least
+# A grading's secret questions (issue 19): drawn histories must catch each wrong reading on every seed too.
+SETS.update({f"seed {seed}": (functools.partial(summary_histories, seed), 3)
+             for seed in (1, 2, 3, 20261130, 987654321, 2**62 + 17)})
 
 
 def differing(reading, histories) -> int:
@@ -113,6 +118,17 @@ def test_each_wrong_reading_is_wrong_on_several_histories(reading, which):
 @pytest.mark.parametrize("reading", SAME, ids=[f"{key}: {name}" for key, name, _ in SAME])
 def test_readings_the_contract_allows_are_right_on_every_history(reading):
     assert differing(reading, corpus() + held_back()) == 0
+    for seed in (1, 2, 3):
+        assert differing(reading, summary_histories(seed)) == 0
+
+
+def test_the_trusted_answers_are_the_definitions_here_on_drawn_histories():
+    from grader.expected import expected_summary
+
+    for seed in (1, 2, 3):
+        for h in summary_histories(seed):
+            answer = expected_summary(h)
+            assert all(_same(answer[key], right(key, h["history"], h["params"])) for key in answer), h
 
 
 def test_the_definitions_here_are_the_reference_s():
