@@ -27,7 +27,7 @@ About 1.4 draws per plateau pass the check; a plateau costs ~5 ms.
 The property histories: a pool of structured histories (flat, rising, stalls around each patience,
 one metric moving without the other, a low first accuracy), put on the hypothesis search's grid of
 tenths, and random ones of its levels; the fewest that catch every mistake
-of `mutants(configs, "property")` (about 7), one of each structure, then random ones up to 40.
+of `mutants(configs, "property")` (about 7), one of each structure, then random ones up to 20.
 A list costs ~0.1 s.
 
 What a draw cannot tell apart, whatever its values (documented in `PLATEAU_BLIND_SPOTS`
@@ -72,7 +72,7 @@ KERAS_DEFAULTS: dict[str, dict] = {
 
 INITIAL_LR = 1e-3  # the learning rate a replay starts from: grader.probes.replay.REPLAY_INITIAL_LR
 PROPERTY_MAX_EPOCHS = 12  # the longest history replayed, as the hypothesis search's (grader.probes.property)
-PROPERTY_COUNT = 40
+PROPERTY_COUNT = 20  # the cover (about 12: every mistake, one of each structure), then random ones
 # The training metrics a replay logs beside the scripted validation ones (grader.probes.replay.replay).
 _TRAINING_LOGS = {"loss": 0.5, "accuracy": 0.5}
 
