@@ -28,7 +28,7 @@ from grader.questions import current
 LOSS_LEVELS = (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 ACCURACY_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.9)
 MAX_EPOCHS = 12
-SEARCH = search_settings(max_examples=60)
+SEARCH = search_settings(max_examples=30)
 
 
 def histories():
