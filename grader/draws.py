@@ -572,8 +572,11 @@ def plateau_score(history, configs: dict[str, dict] | None = None, required: lis
     if {"EarlyStopping", "ReduceLROnPlateau"} <= set(configs):
         patiences = [full_config(kind, configs[kind])["patience"] for kind in ("EarlyStopping", "ReduceLROnPlateau")]
         most = max(most, patiences[0] // max(patiences[1], 1) + 1)
+    # The best epoch is not the last one run: a checkpoint that saves every epoch (save_best_only off, or a
+    # monitor Keras never logs) leaves another model in the file (behaviour.checkpoint_file).
     acts = ((not configs.get("ReduceLROnPlateau") or 1 <= len(reference.drops) <= most)
-            and (not configs.get("ModelCheckpoint") or len(reference.saves) >= 2)
+            and (not configs.get("ModelCheckpoint") or (len(reference.saves) >= 2
+                                                        and reference.saves[-1] < reference.last_epoch))
             and (not configs.get("EarlyStopping") or reference.stopped_early))
     missed = [m for m in required
               if not differs_together(m.kinds, _simulated({**configs, **m.changes}, history), reference)]

@@ -305,3 +305,11 @@ def test_allowed_forms_are_never_told_apart(keras_replay):
                     else:
                         assert not draws.differs_alone(kind, draws.simulate(alone, *history),
                                                        draws.simulate({kind: CONFIGS[kind]}, *history))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_best_epoch_is_never_the_last_one_run(seed):
+    """behaviour.checkpoint_file: a checkpoint saving every epoch (save_best_only off, a monitor never logged)
+    must leave another model in the file than the best one, on every draw, as on the public plateau."""
+    events = draws.simulate(CONFIGS, *draws.scripted_plateau(seed))
+    assert events.saves and events.saves[-1] < events.last_epoch, (seed, events)
