@@ -135,7 +135,7 @@ ANSWERS = {  # what each area answers of the grading's questions, if anything
 }
 
 
-def check_answers(facts: dict, questions: Questions, reference) -> tuple[dict, str | None]:
+def check_answers(facts: dict, questions: Questions) -> tuple[dict, str | None]:
     """(the facts to judge, why the grading is inconsistent or None).
 
     Answers to other questions than these (a forged area, or one copied from the public

@@ -168,7 +168,7 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
 
     questions = questions or asked(None)
     reference = answers.reference_for(questions, secret or public_secret(None), reference)
-    facts, inconsistent = answers.check_answers(facts, questions, reference)
+    facts, inconsistent = answers.check_answers(facts, questions)
     grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere, inconsistent=inconsistent)
     for each in AREAS:
         if each.key not in facts:

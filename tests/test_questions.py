@@ -54,7 +54,7 @@ def test_honest_answers_to_the_secret_questions_are_consistent(questions):
     callbacks = profile_facts("callbacks")
     facts = {"callbacks": callbacks, "property": honest_property(callbacks, questions)}
     assert claims_contradicted(callbacks, facts["property"], questions) is None
-    assert check_answers(facts, questions, None) == (facts, None)
+    assert check_answers(facts, questions) == (facts, None)
 
 
 def test_settings_that_do_not_act_as_the_answers_say_make_the_grading_inconsistent(questions, tmp_path):
@@ -65,7 +65,7 @@ def test_settings_that_do_not_act_as_the_answers_say_make_the_grading_inconsiste
     lying = replayed("EarlyStopping", config, questions.histories)
     answers = tuple(lying if a.kind == "EarlyStopping" else a for a in honest.answers)
     facts = {"callbacks": callbacks, "property": dataclasses.replace(honest, answers=answers)}
-    judged, reason = check_answers(facts, questions, None)
+    judged, reason = check_answers(facts, questions)
     assert "EarlyStopping" in reason and "patience=5" in reason and "reported to give" in reason
     assert isinstance(judged["callbacks"], Failure) and judged["callbacks"].kind == "inconsistent"
     assert judged["property"] is facts["property"]  # only the claims shown false lose
@@ -79,14 +79,14 @@ def test_answers_to_other_questions_void_everything_the_worker_said(questions):
     callbacks = profile_facts("callbacks")
     facts = {"callbacks": callbacks, "property": honest_property(callbacks, public),
              "train": TrainFacts(histories=public.summaries, summaries=({},) * len(public.summaries))}
-    judged, reason = check_answers(facts, questions, None)
+    judged, reason = check_answers(facts, questions)
     assert "other questions" in reason
     assert all(isinstance(value, Failure) and value.kind == "inconsistent" for value in judged.values())
     # answers without the echo at all count the same
     bare = {"train": dataclasses.replace(facts["train"], asked=None)}
-    assert check_answers(bare, questions, None)[1]
+    assert check_answers(bare, questions)[1]
     # the public questions (pytest grader) are not checked: nothing there to protect
-    assert check_answers(facts, public, None)[1] is None
+    assert check_answers(facts, public)[1] is None
 
 
 def test_the_reference_s_answers_follow_the_questions(questions):
