@@ -20,6 +20,8 @@ from grader.synthetic import GRADING_INPUT_SHAPE, GRADING_SIZES, LEARNING_EPOCHS
 # accuracy reaches LEARNED, at most LEARNING_ROUNDS of them: plain SGD, say, needs more steps than
 # Adam to learn the task, and only a model that does not learn pays for the whole budget.
 LEARNING_ROUNDS = 6
+LEARNING_IMAGES = 64
+PUBLIC_HELD_OUT = 32
 LEARNED = 0.9
 
 
@@ -459,7 +461,7 @@ def _output(model) -> tuple[int | None, str | None]:
 def _learning(submission, activation) -> dict:
     """ModelFacts' learning fields: rounds of training on the easy task until the model has learned it.
 
-    Each round trains LEARNING_EPOCHS epochs of 4 steps, then classifies 32 held-out images
+    Each round trains LEARNING_EPOCHS epochs of 4 steps, then classifies PUBLIC_HELD_OUT held-out images
     in inference mode, as Keras's own evaluate would. BatchNormalization's moving averages
     lag far behind the weights after a few dozen steps (momentum 0.99), so a model with it
     would be judged on statistics of its first steps: before classifying, they are set to
@@ -472,7 +474,7 @@ def _learning(submission, activation) -> dict:
     from grader.questions import held_out_at
 
     size = grading_shape(submission)[:2]
-    images, labels = blob_images(96, size)
+    images, labels = blob_images(LEARNING_IMAGES + PUBLIC_HELD_OUT, size)
     images = images * scale
     # The grading's held-out images, whose labels stay with the trusted process: the model's classes
     # for them are its answers, judged outside. The rounds stop on the images whose labels are here.
@@ -480,7 +482,8 @@ def _learning(submission, activation) -> dict:
     curve, answers = [], []
     for _ in range(LEARNING_ROUNDS):
         _, failure = submission.call(
-            model.fit, batches(images[:64], labels_as(labels[:64], label_format), 16), epochs=LEARNING_EPOCHS,
+            model.fit, batches(images[:LEARNING_IMAGES], labels_as(labels[:LEARNING_IMAGES], label_format), 16),
+            epochs=LEARNING_EPOCHS,
             shuffle=False, verbose=0,
         )
         if not failure:
@@ -494,11 +497,12 @@ def _learning(submission, activation) -> dict:
         if accuracy >= LEARNED:
             break
     return {"learned_accuracy": max(curve), "learning_curve": tuple(curve),
-            "learning_steps": LEARNING_EPOCHS * 64 // 16, "held_out_answers": tuple(answers)}
+            "learning_steps": LEARNING_EPOCHS * LEARNING_IMAGES // 16, "held_out_answers": tuple(answers)}
 
 
 def _held_out_accuracy(model, images, labels, activation, asked) -> tuple[float, str]:
-    """Accuracy on images[64:] in inference mode, BatchNormalization statistics from images[:64];
+    """Accuracy on the images after the training ones in inference mode, BatchNormalization statistics
+    from the first 64 training images;
     and the classes of the `asked` images, as a string of 0 and 1."""
     import keras
 
@@ -514,7 +518,7 @@ def _held_out_accuracy(model, images, labels, activation, asked) -> tuple[float,
         finally:
             for layer, momentum in zip(norms, momenta):
                 layer.momentum = momentum
-    outputs = np.asarray(model(np.concatenate([images[64:], asked]), training=False))
+    outputs = np.asarray(model(np.concatenate([images[LEARNING_IMAGES:], asked]), training=False))
     if norms:  # the next round trains on from the statistics training left
         for layer, (mean, variance) in zip(norms, saved):
             layer.moving_mean.assign(mean)
@@ -524,6 +528,6 @@ def _held_out_accuracy(model, images, labels, activation, asked) -> tuple[float,
         predicted = outputs.argmax(axis=1)
     else:
         predicted = (outputs[:, 0] > (0.5 if activation == "sigmoid" else 0.0)).astype("int64")
-    known = len(images) - 64
+    known = len(images) - LEARNING_IMAGES
     classes = "".join(str(int(label)) for label in predicted[known:])
-    return round(float((predicted[:known] == labels[64:]).mean()), 4), classes
+    return round(float((predicted[:known] == labels[LEARNING_IMAGES:]).mean()), 4), classes

@@ -14,8 +14,12 @@ PRETRAINED_NAMES = re.compile(
     r"^(mobilenet|vgg|resnet|efficientnet|inception|xception|densenet|nasnet|convnext|regnet)", re.I)
 # A model may be this many times smaller or larger than the reference's at the grading size.
 PARAMS_BELOW, PARAMS_ABOVE = 50, 20
-# How far below the reference's accuracy on the easy task a model may land.
-LEARNING_MARGIN = 0.15
+# How far below the reference's accuracy on the easy task a model may land (the reference reaches 0.97,
+# so the target is 0.67). The models that do not learn sit at chance (0.50); a deep network from
+# scratch, MobileNetV2 say, learns the task to about 0.80 on the whole held-out distribution (it
+# overfits 64 training images): at 0.85 it passed or failed by which 32 images a grading drew (0.91
+# on the public ones, 0.75 on a seed's), at 0.67, on 96 of them, it passes on (almost) every seed.
+LEARNING_MARGIN = 0.30
 
 CONSISTENT = {
     (1, "sigmoid", "binary_crossentropy", False),
