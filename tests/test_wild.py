@@ -70,3 +70,17 @@ def test_wild_submission_loses_exactly_its_hand_graded_items(name, tmp_path):
     grade = grade_submission(materialize_wild(name, tmp_path))
     assert {item.id for item in grade.items} == GRADED
     assert grade.lost() == set(hand["lost"]), disagreement(name, hand, grade)
+
+
+@pytest.mark.determinism
+@pytest.mark.parametrize("name", fixture_names(WILD))
+def test_wild_submission_on_secret_questions_loses_exactly_its_hand_graded_items(name, tmp_path):
+    """Issue 19: real code meets a batch's secret questions (a seed of its own: another plateau, other
+    histories, other held-out images) and must still lose what the TA takes off, and nothing else."""
+    from grader.questions import grading_seed
+
+    hand = hand_grade(name)
+    seeds = grading_seed(20261201, name, "ask"), grading_seed(20261201, name, "held-out")
+    grade = grade_submission(materialize_wild(name, tmp_path), asking=seeds)
+    assert grade.inconsistent is None, grade.inconsistent
+    assert grade.lost() == set(hand["lost"]), disagreement(name, hand, grade)
