@@ -88,13 +88,22 @@ def grading_seed(batch_seed: int, submission_id: str, purpose: str = "ask") -> i
 @functools.lru_cache(maxsize=4)
 def asked(seed: int | None, held_out_seed: int | None = None) -> Questions:
     """The questions of a seed (None: the public ones), with the held-out images of `held_out_seed`."""
+    images, _ = held_out(PUBLIC_HELD_OUT_SEED if held_out_seed is None else held_out_seed)
+    return _with_images(seed, images)
+
+
+@functools.lru_cache(maxsize=4)
+def _drawn(seed: int | None) -> tuple:
+    """A seed's plateau, property list and summarize histories (no images: a worker gets those)."""
     from grader.draws import property_histories, scripted_plateau
 
     configs = _reference_configs()
-    images, _ = held_out(PUBLIC_HELD_OUT_SEED if held_out_seed is None else held_out_seed)
-    return Questions(seed=seed, plateau=scripted_plateau(seed, configs),
-                     histories=property_histories(seed, configs=configs),
-                     summaries=summary_histories(seed), held_out=images)
+    return scripted_plateau(seed, configs), property_histories(seed, configs=configs), summary_histories(seed)
+
+
+def _with_images(seed: int | None, images: np.ndarray) -> Questions:
+    plateau, histories, summaries = _drawn(seed)
+    return Questions(seed=seed, plateau=plateau, histories=histories, summaries=summaries, held_out=images)
 
 
 def secret(held_out_seed: int | None) -> Secret:
@@ -165,11 +174,9 @@ def from_message(line: str) -> tuple[str, Questions]:
     if not line.startswith("{"):
         return line, asked(None)
     data = json.loads(line)
-    base = asked(data.get("seed"))
     images = np.frombuffer(base64.b64decode(data["held_out"]), dtype="uint8").reshape(data["held_out_shape"])
     images.setflags(write=False)
-    return str(data["token"]), Questions(seed=base.seed, plateau=base.plateau, histories=base.histories,
-                                         summaries=base.summaries, held_out=images)
+    return str(data["token"]), _with_images(data.get("seed"), images)
 
 
 _current: Questions | None = None

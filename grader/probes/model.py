@@ -518,7 +518,10 @@ def _held_out_accuracy(model, images, labels, activation, asked) -> tuple[float,
         finally:
             for layer, momentum in zip(norms, momenta):
                 layer.momentum = momentum
-    outputs = np.asarray(model(np.concatenate([images[LEARNING_IMAGES:], asked]), training=False))
+    # In batches of 32, as predict would: 128 images at once at 150x150 held hundreds of MB of activations.
+    shown = np.concatenate([images[LEARNING_IMAGES:], asked])
+    outputs = np.concatenate([np.asarray(model(shown[start:start + 32], training=False))
+                              for start in range(0, len(shown), 32)])
     if norms:  # the next round trains on from the statistics training left
         for layer, (mean, variance) in zip(norms, saved):
             layer.moving_mean.assign(mean)
