@@ -126,7 +126,7 @@ def _reports(fd: int) -> dict:
 def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     """Outside the sandbox, root: set up, unshare, then wait for the sandbox's init."""
     os.umask(0o022)
-    # 0 the token, 1 and 2 the log, 3 the facts, 4 the report pipe, 5 the submission's folder (isolated)
+    # 0 the message (token, questions), 1 and 2 the log, 3 the facts, 4 the report pipe, 5 the submission's folder
     sources = [fds[0], fds[1], fds[1], fds[2], report, *fds[3:]]
     lifted = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in sources]  # out of the way of the targets
     for target, fd in enumerate(lifted):
@@ -136,8 +136,8 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     if os.getppid() != zygote:  # the zygote died before the line above: nobody would watch this one
         os._exit(SETUP_FAILED)
     os.setsid()
-    token = sys.stdin.readline().strip()
-    if not token:  # the grader is gone
+    message = sys.stdin.readline()  # the token and the questions (megabytes: not a `token` in any frame)
+    if not message.strip():  # the grader is gone
         os._exit(SETUP_FAILED)
     try:
         for cage in request.get("cages", []):  # the memory cgroup, and the pids one where there is one
@@ -145,7 +145,7 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
     except Exception as error:
         _setup_failed(error)
     if not request["isolate"]:
-        _become_worker(request, token, drop=False)
+        _become_worker(request, message, drop=False)
     try:
         # the folders' names, known to this child only (a mount cannot come from another namespace's descriptor)
         folders = {name: os.readlink(f"/proc/self/fd/{fd}") for name, fd in OPEN_FOLDERS.items()}
@@ -157,13 +157,13 @@ def _child(request: dict, fds: list[int], report: int, zygote: int) -> None:
         _setup_failed(error)
     init = os.fork()
     if init == 0:
-        _init(request, token)
+        _init(request, message)
     _, status = os.waitpid(init, 0)
     os.write(4, (json.dumps({"init_status": status}) + "\n").encode())
     os._exit(0)
 
 
-def _init(request: dict, token: str) -> None:
+def _init(request: dict, message: str) -> None:
     """PID 1 of the sandbox: build its file system, start the worker, reap, report the worker's status."""
     try:
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -173,7 +173,7 @@ def _init(request: dict, token: str) -> None:
         _setup_failed(error)
     worker = os.fork()
     if worker == 0:
-        _become_worker(request, token, drop=True)
+        _become_worker(request, message, drop=True)
     while True:
         try:
             pid, status = os.wait()
@@ -184,7 +184,7 @@ def _init(request: dict, token: str) -> None:
             os._exit(0)
 
 
-def _become_worker(request: dict, token: str, drop: bool) -> None:
+def _become_worker(request: dict, message: str, drop: bool) -> None:
     try:
         if drop:
             os.setsid()
@@ -211,7 +211,7 @@ def _become_worker(request: dict, token: str, drop: bool) -> None:
     from grader.batch import worker
 
     sys.argv = [sys.argv[0], request["submission"], request["scratch"], "3", *request["areas"]]
-    worker.run(Path(request["submission"]), Path(request["scratch"]), 3, token, tuple(request["areas"]))
+    worker.run(Path(request["submission"]), Path(request["scratch"]), 3, message, tuple(request["areas"]))
 
 
 class _SockFprog(ctypes.Structure):

@@ -112,9 +112,9 @@ def main(argv=None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     submission_path, scratch, facts_fd = Path(argv[0]), Path(argv[1]), int(argv[2])
     areas = tuple(argv[3:])
-    token = sys.stdin.readline().strip()
+    message = sys.stdin.readline()  # the token and the questions, held-out images included (megabytes)
     sys.stdin.close()
-    run(submission_path, scratch, facts_fd, token, areas)
+    run(submission_path, scratch, facts_fd, message, areas)
 
 
 def prepare() -> None:
@@ -130,16 +130,17 @@ def prepare() -> None:
         probe_inputs(area.key)  # the profile read now, not after student code could touch the file system
 
 
-def run(submission_path: Path, scratch: Path, facts_fd: int, token: str, areas=()) -> None:
+def run(submission_path: Path, scratch: Path, facts_fd: int, message: str, areas=()) -> None:
     """Probe the areas and write their facts to FACTS_FD; never returns (leaves with os._exit).
 
-    `token`: the line read from stdin: the token, and the grading's questions (grader.questions).
+    `message`: the line read from stdin: the token, and the grading's questions (grader.questions).
     """
     from grader.questions import from_message, use
 
     channel = os.fdopen(facts_fd, "w", buffering=1, encoding="utf-8")
     leave_hidden_out()  # already done by main() or the zygote; here it checks that no import slipped through
-    token, questions = from_message(token)
+    token, questions = from_message(message)
+    message = None  # megabytes no frame needs to keep
     use(questions)
     prepare()
     from grader.areas import AREA_KEYS
