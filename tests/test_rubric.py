@@ -1,4 +1,6 @@
 """The rubric file: well formed, and every item judged by exactly one verdict."""
+import re
+
 import pytest
 
 from grader.grading import load_verdicts
@@ -81,3 +83,59 @@ def test_malformed_rubric_says_what_is_wrong(tmp_path, body, complaint):
     with pytest.raises(RubricError, match=complaint.replace("[", r"\[").replace("]", r"\]")):
         load_rubric(path)
 
+
+
+ITEMS = ('[[items]]\nid="c1"\narea="callbacks"\npoints=3\ndescription="d"\nhint="h"\n'
+         '[[items]]\nid="m1"\narea="model"\npoints=2\ndescription="d"\nhint="h"\n'
+         '[[items]]\nid="t1"\narea="train"\npoints=5\ndescription="d"\nhint="h"\n')
+
+
+def test_modes_make_an_area_extra_credit_or_leave_it_out(tmp_path):
+    path = tmp_path / "rubric.toml"
+    path.write_text('title="T"\n[modes]\nmodel = "extra"\ntrain = "off"\ncallbacks = "part"\n' + ITEMS)
+    rubric = load_rubric(path)
+    assert [(i.id, i.extra) for i in rubric.items] == [("c1", False), ("m1", True)]  # t1: off, not in the rubric
+    assert (rubric.max_points, rubric.extra_points) == (3, 2)
+    assert [area.key for area in rubric.areas] == ["callbacks", "behaviour", "property", "model", "data"]
+    assert rubric.graded_areas == ("callbacks", "model")  # the areas worth probing: those with items
+    assert (rubric.mode("model"), rubric.mode("train"), rubric.mode("data")) == ("extra", "off", "part")
+    assert rubric.item("m1").number == "4.1"  # an area keeps its number whatever the modes
+
+
+def test_without_modes_every_area_is_part_of_the_total():
+    rubric = load_rubric()
+    assert not any(item.extra for item in rubric.items) and rubric.extra_points == 0
+    assert rubric.graded_areas == tuple(area.key for area in rubric.areas) and len(rubric.areas) == 6
+    assert rubric.max_points == 100
+
+
+@pytest.mark.parametrize("modes, complaint", [
+    ('[modes]\nexplorer = "extra"\n', "unknown area 'explorer'"),
+    ('[modes]\nmodel = "bonus"\n', "model = 'bonus'"),
+    ('[modes]\nmodel = true\n', "model = True"),
+    ('modes = "extra"\n', "must be a table"),
+])
+def test_a_wrong_mode_names_the_file_and_the_value(tmp_path, modes, complaint):
+    path = tmp_path / "rubric.toml"
+    path.write_text(modes + ITEMS)
+    with pytest.raises(RubricError, match=f"{re.escape(str(path))}: .*{re.escape(complaint)}"):
+        load_rubric(path)
+
+
+def test_modes_in_the_hidden_rubric_are_refused(tmp_path):
+    (tmp_path / "rubric.toml").write_text(ITEMS)
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "rubric.toml").write_text('[modes]\nmodel = "off"\n')
+    with pytest.raises(RubricError, match=r"hidden/rubric.toml: \[modes\] belongs in rubric.toml"):
+        load_rubric(tmp_path / "rubric.toml")
+
+
+def test_hidden_items_follow_their_areas_mode(tmp_path):
+    (tmp_path / "rubric.toml").write_text('[modes]\nmodel = "extra"\ntrain = "off"\n' + ITEMS)
+    (tmp_path / "hidden").mkdir()
+    (tmp_path / "hidden" / "rubric.toml").write_text(
+        '[[items]]\nid="m2"\narea="model"\npoints=1\ndescription="d"\nhint="h"\n'
+        '[[items]]\nid="t2"\narea="train"\npoints=1\ndescription="d"\nhint="h"\n')
+    rubric = load_rubric(tmp_path / "rubric.toml")
+    assert [(i.id, i.visibility, i.extra) for i in rubric.items] == [
+        ("c1", "visible", False), ("m1", "visible", True), ("m2", "hidden", True)]
