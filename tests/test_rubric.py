@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from grader.facts import Failure
 from grader.grading import load_verdicts
 from grader.rubric import RubricError, load_rubric
 from grader.verdicts import VERDICTS
@@ -139,3 +140,91 @@ def test_hidden_items_follow_their_areas_mode(tmp_path):
     rubric = load_rubric(tmp_path / "rubric.toml")
     assert [(i.id, i.visibility, i.extra) for i in rubric.items] == [
         ("c1", "visible", False), ("m1", "visible", True), ("m2", "hidden", True)]
+
+
+# Modes in grading: what is probed, judged and counted.
+
+def moded_rubric(folder, **modes):
+    """The shipped rubric's items (the visible ones) under these [modes]."""
+    text = (REPOSITORY / "grader" / "rubric.toml").read_text(encoding="utf-8")
+    table = "[modes]\n" + "".join(f'{key} = "{mode}"\n' for key, mode in modes.items()) + "\n"
+    first = text.index("[[items]]")
+    (folder / "rubric.toml").write_text(text[:first] + table + text[first:], encoding="utf-8")
+    return load_rubric(folder / "rubric.toml")
+
+
+def unfinished(key):
+    return Failure(kind="not_implemented", where=f"{key}()", summary="")
+
+
+def test_an_area_switched_off_is_never_probed_and_an_extra_one_is_counted_on_top(tmp_path, monkeypatch):
+    from grader import grading
+    from tests.conftest import materialize
+
+    monkeypatch.setenv("GRADER_REFERENCE", "profile")  # no live reference: nothing here runs student code
+    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off")
+    probed = []
+
+    def probe(key, submission, scratch, timeout=None):
+        probed.append(key)
+        return unfinished(key)
+
+    monkeypatch.setattr(grading, "probe_safely", probe)
+    grade = grading.grade_submission(materialize("stubs", tmp_path), rubric=rubric)
+    assert probed == ["callbacks", "model", "train"]
+    assert {item.area for item in grade.items} == {"callbacks", "model", "train"} and set(grade.facts) == set(probed)
+    assert (grade.max_score, grade.extra_max, grade.score) == (35, 15, 0)
+    assert grade.not_attempted() == ["model"]
+
+
+def test_the_batch_asks_its_workers_for_the_graded_areas_only(tmp_path, monkeypatch):
+    from grader.batch import run
+    from grader.batch.sandbox import Limits, Outcome
+    from grader.batch.submissions import Entry
+
+    asked = []
+
+    def worker(stage, folder, scratch, limits, areas=(), **options):
+        asked.append(tuple(areas))  # the first worker dies in its first area: a fresh one does the rest
+        return Outcome(ended="exited", exit_code=1) if len(asked) == 1 else Outcome(finished=True)
+
+    monkeypatch.setattr(run, "run_worker", worker)
+    areas = moded_rubric(tmp_path, behaviour="off", data="extra", train="off").graded_areas
+    assert areas == ("callbacks", "property", "model", "data")
+    workers = run.Workers(tmp_path, tmp_path / "work", Limits(), jobs=1, isolated=False, warm=False, needed=1,
+                          areas=areas)
+    monkeypatch.setattr(run, "probe_in_sandbox", lambda *args, **options: run._probe_areas(*args, **{
+        key: value for key, value in options.items() if key in ("areas", "asking")}))
+    (outcome,) = [found[-1] for found in workers.grade([(Entry("ann", tmp_path), tmp_path, "hash")])]
+    assert asked == [areas, areas[1:]]
+    assert outcome.areas["callbacks"]["failure"]["kind"] == "killed"
+
+
+def test_the_batch_judges_only_the_graded_areas_and_counts_nothing_missing(tmp_path):
+    from dataclasses import asdict
+
+    from grader.batch.judge import judge
+    from grader.batch.sandbox import Limits, Outcome
+
+    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off", callbacks="off")
+    outcome = Outcome(finished=True, areas={key: {"failure": asdict(unfinished(key))} for key in ("model", "train")})
+    grade, status, reason = judge(outcome, rubric, Limits())
+    assert (status, reason) == ("graded", "")
+    assert set(grade.facts) == {"model", "train"} and (grade.max_score, grade.extra_max) == (10, 15)
+    assert grade.not_attempted() == ["model"]
+
+
+def test_pytest_skips_the_items_of_an_extra_area_not_attempted(tmp_path, monkeypatch):
+    from grader.conftest import GradingSession
+    from grader.probes.student_code import Submission
+    from tests.conftest import materialize
+
+    monkeypatch.setenv("GRADER_REFERENCE", "profile")
+    session = GradingSession(Submission(materialize("stubs", tmp_path)))
+    session.facts = {"model": unfinished("build_model")}
+    session.rubric = moded_rubric(tmp_path, model="extra")
+    with pytest.raises(pytest.skip.Exception, match="extra credit, not attempted"):
+        session.check("model.from_scratch", tmp_path)
+    session.rubric = load_rubric()  # part of the total: the same stub fails the item
+    with pytest.raises(pytest.fail.Exception, match="not implemented yet"):
+        session.check("model.from_scratch", tmp_path)
