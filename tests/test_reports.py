@@ -270,7 +270,9 @@ def test_an_extra_area_left_as_the_stubs_reads_not_attempted_in_every_report(tmp
     results.write_text(json.dumps(results_dict(grade, 1.0)))
     payload = publish(results, {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "md")})
     assert payload["status"] == "pass"  # the whole total earned: an extra part left alone costs nothing
-    assert (tmp_path / "md").read_text().startswith("## Grade: 5 / 5 points, + 0 / 4 extra credit")
+    summary = (tmp_path / "md").read_text()
+    assert summary.startswith("## Grade: 5 / 5 points, + 0 / 4 extra credit") and summary.count("➖") == 2
+    assert "Where the points went" not in summary and "not attempted, worth up to 4 points" in summary
 
 
 def test_the_html_report_marks_extra_credit_and_its_total():
@@ -313,3 +315,4 @@ def test_the_gradebook_csv_has_the_extra_credit_apart(tmp_path):
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
         (row,) = list(csv.DictReader(handle))
     assert (row["score"], row["max_score"], row["extra_credit"], row["model.x1"]) == ("8", "5", "3", "3")
+

@@ -22,6 +22,11 @@ def extra_credit(test: dict) -> bool:
     return EXTRA_TAG in test.get("tags", ())
 
 
+def not_attempted(test: dict) -> bool:
+    """An item of an extra-credit area left as the stubs: it costs nothing, and is no failure to explain."""
+    return bool(test.get("extra_data", {}).get("not_attempted"))
+
+
 def part_score(results: dict) -> float:
     """The points earned on the items that are part of the total (results.json's score counts extra credit too)."""
     return sum(test["score"] for test in results["tests"] if not extra_credit(test))
@@ -59,9 +64,9 @@ def summary_markdown(results: dict) -> str:
     lines = [f"## Grade: {grade}", "",
              "| # | item | points |", "|---|---|---:|"]
     for test in results["tests"]:
-        mark = "✅" if test["status"] == "passed" else "❌"
+        mark = "✅" if test["status"] == "passed" else "➖" if not_attempted(test) else "❌"
         lines.append(f"| {test['number']} | {mark} {test['name']} | {test['score']} / {test['max_score']} |")
-    lost = [test for test in results["tests"] if test["status"] != "passed"]
+    lost = [test for test in results["tests"] if test["status"] != "passed" and not not_attempted(test)]
     if lost:
         lines += ["", "### Where the points went", ""]
         for test in lost:

@@ -7,7 +7,9 @@ top-level "score" counts the extra credit earned, and "max_score" is the total w
 (what the assignment is worth). An extra-credit item keeps its own max_score, so that a
 student reads what it is worth ("0.0 / 5.0" before it is earned; a max_score of 0 would
 show "0.0 / 0.0", an item worth nothing), is named and tagged as extra credit, and has an
-explicit status, which Gradescope shows instead of comparing score and max_score.
+explicit status, which Gradescope shows instead of comparing score and max_score. An item of
+an extra area not attempted says so in its output, and in "extra_data" (stored, never shown)
+for the GitHub Classroom summary.
 """
 from __future__ import annotations
 
@@ -51,6 +53,7 @@ def results_dict(grade: Grade, execution_time: float) -> dict:
                            if item.area in untouched else item.feedback()),
                 "visibility": item.visibility,
                 "tags": [item.area, EXTRA_TAG] if item.extra else [item.area],
+                **({"extra_data": {"not_attempted": True}} if item.area in untouched else {}),
             }
             for item in grade.items
         ],
