@@ -316,3 +316,27 @@ def test_the_gradebook_csv_has_the_extra_credit_apart(tmp_path):
         (row,) = list(csv.DictReader(handle))
     assert (row["score"], row["max_score"], row["extra_credit"], row["model.x1"]) == ("8", "5", "3", "3")
 
+
+def test_the_untouched_stubs_read_not_attempted_in_an_extra_area_and_the_reference_earns_above_the_total(
+        tmp_path, submission_path):
+    """The model's area made extra credit, the other areas but training switched off, then graded for real."""
+    from grader.grading import grade_submission
+    from grader.grade import lost_groups
+    from grader.report.table import render_grade_table
+    from tests.test_rubric import moded_rubric
+
+    rubric = moded_rubric(tmp_path, model="extra", callbacks="off", behaviour="off", property="off", data="off")
+    stubs = grade_submission(submission_path("stubs"), rubric=rubric)
+    assert set(stubs.facts) == {"model", "train"}  # the areas switched off were not probed
+    assert (stubs.score, stubs.max_score, stubs.extra_max) == (0, 10, 15) and stubs.not_attempted() == ["model"]
+    assert all(item.unfinished for item in stubs.items)
+    text = render_grade_table(stubs, width=120)
+    assert "4. The model (extra credit): not attempted, worth up to 15 points; it costs nothing." in text
+    assert "build_model()" not in text and "train() is not implemented yet" in text  # the model: one line
+    assert {item.area for group in lost_groups(stubs.to_explain()) for item in group} == {"train"}
+    assert "Total: 0 / 10 points, + 0 / 15 extra credit" in text
+
+    reference = grade_submission(submission_path("reference"), rubric=rubric)
+    assert (reference.score, reference.max_score, reference.extra_score) == (25, 10, 15)  # above the total
+    assert reference.not_attempted() == [] and "Total: 10 / 10 points, + 15 / 15 extra credit" in (
+        render_grade_table(reference, width=120))
