@@ -31,15 +31,21 @@ def _grade(args) -> int:
 
 
 def _rubric(args) -> int:
+    from grader.areas import AREAS
     from grader.rubric import load_rubric
 
     rubric = load_rubric()
     for area in rubric.areas:
-        print(f"{area.number}. {area.title}  (pytest grader -m {area.key})")
+        extra = " (extra credit)" if rubric.mode(area.key) == "extra" else ""
+        print(f"{area.number}. {area.title}{extra}  (pytest grader -m {area.key})")
         for item in rubric.in_area(area.key):
             hidden = " (hidden)" if item.visibility == "hidden" else ""
             print(f"   {item.number:<5} {item.points:>4g}  {item.id:<32} {item.description}{hidden}")
-    print(f"Total: {rubric.max_points:g} points")
+    print(f"Total: {rubric.max_points:g} points" + (f", + {rubric.extra_points:g} extra credit"
+                                                   if rubric.extra_points else ""))
+    off = [area.key for area in AREAS if rubric.mode(area.key) == "off"]
+    if off:
+        print(f"(not graded: {', '.join(off)}, switched off in rubric.toml's [modes])")
     if rubric.hidden_elsewhere:
         from grader.grade import points
 

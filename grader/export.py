@@ -42,7 +42,9 @@ def export_student(out) -> Exported:
     _check_ready(out)
     stubs, edited = student_stubs()
     rubric = load_rubric()
-    visible = sum(item.points for item in rubric.items if item.visibility == "visible")
+    # Of the total: extra credit, hidden or not, is on top of it (and counted by the students' copy's
+    # own [modes], which is this rubric.toml's).
+    visible = sum(item.points for item in rubric.items if item.visibility == "visible" and not item.extra)
     hidden = rubric.max_points - visible
 
     out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +141,8 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
     rows = []
     for area in rubric.areas:
         items = rubric.in_area(area.key)
-        rows.append(f"| **{area.number}** | **{area.title}** | **{sum(i.points for i in items):g}** |")
+        extra = " (extra credit)" if rubric.mode(area.key) == "extra" else ""
+        rows.append(f"| **{area.number}** | **{area.title}{extra}** | **{sum(i.points for i in items):g}** |")
         rows += [f"| {i.number} | {i.description} | {i.points:g} |" for i in items]
     hidden_note = (f"Your instructor also grades {points(hidden)} with hidden checks after you "
                    "submit; `pytest grader` does not run them." if hidden else "")
@@ -147,7 +150,7 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
     path.write_text(template.substitute(
         title=rubric.title,
         items=len(rubric.items),
-        points=f"{rubric.max_points:g}",
+        points=f"{rubric.max_points:g}" + (f", + {rubric.extra_points:g} extra credit" if rubric.extra_points else ""),
         rubric_rows="\n".join(rows),
         hidden_note=hidden_note,
         area_keys=", ".join(f"`{area.key}` ({area.number})" for area in rubric.areas),

@@ -18,6 +18,9 @@ class Judgement:
     found: str = ""
     detail: str = ""  # e.g. the student's own traceback
     hint: str | None = None  # replaces the rubric's hint when the situation calls for another
+    # Lost because the function it needs still raises NotImplementedError: not tried yet,
+    # rather than tried and wrong (an area of extra credit left alone reads "not attempted").
+    unfinished: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class ItemResult:
     hint: str
     detail: str
     visibility: str
+    extra: bool = False  # extra credit: `points` count, `max_points` are not part of the total
+    unfinished: bool = False  # see Judgement.unfinished
 
     def feedback(self) -> str:
         """Expected / found / hint, as a student reads it (plain text, for results.json and pytest)."""
@@ -57,11 +62,43 @@ class Grade:
 
     @property
     def score(self) -> float:
+        """Every point earned, extra credit included: a score above `max_score` is extra credit."""
         return sum(item.points for item in self.items)
 
     @property
     def max_score(self) -> float:
-        return sum(item.max_points for item in self.items)
+        """What the grade is out of: the items that are part of the total, not the extra credit."""
+        return sum(item.max_points for item in self.items if not item.extra)
+
+    @property
+    def part_score(self) -> float:
+        """The points earned on the items that are part of the total (out of `max_score`)."""
+        return sum(item.points for item in self.items if not item.extra)
+
+    @property
+    def extra_score(self) -> float:
+        return sum(item.points for item in self.items if item.extra)
+
+    @property
+    def extra_max(self) -> float:
+        return sum(item.max_points for item in self.items if item.extra)
+
+    def not_attempted(self) -> list[str]:
+        """The areas of extra credit not started: every item lost to a function that is still the stub.
+
+        They cost nothing, and a list of failures would read as if they did: reports say
+        "not attempted" instead. One item tried (passed, or lost for another reason) and the
+        area reads as attempted, with its feedback.
+        """
+        areas: dict[str, bool] = {}
+        for item in self.items:
+            areas[item.area] = areas.get(item.area, True) and item.extra and item.unfinished and not item.passed
+        return [area for area, untouched in areas.items() if untouched]
+
+    def to_explain(self) -> list[ItemResult]:
+        """The items whose feedback reports show: all but those of an area not attempted."""
+        skipped = set(self.not_attempted())
+        return [item for item in self.items if item.area not in skipped]
 
     def lost(self) -> set[str]:
         return {item.id for item in self.items if not item.passed}

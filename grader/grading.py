@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from grader.areas import AREA_KEYS, AREAS, area, settled
+from grader.areas import AREAS, area, settled
 from grader.facts import Failure
 from grader.grade import Grade
 from grader.limits import ProbeTimeout, pending, time_limit
@@ -170,7 +170,7 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
     reference = answers.reference_for(questions, secret or public_secret(None), reference)
     facts, inconsistent = answers.check_answers(facts, questions)
     grade = Grade(hidden_elsewhere=rubric.hidden_elsewhere, inconsistent=inconsistent)
-    for each in AREAS:
+    for each in rubric.areas:  # an area switched off is not judged, whatever facts came for it
         if each.key not in facts:
             continue
         student, expected = facts[each.key], reference(each.key)
@@ -181,16 +181,19 @@ def judge(rubric: Rubric, facts: dict, reference=reference_facts, only: set[str]
     return grade
 
 
-def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_timeout: float | None = None,
+def grade_submission(path, areas=None, rubric: Rubric | None = None, call_timeout: float | None = None,
                      asking: tuple[int | None, int | None] = (None, None)) -> Grade:
     """Probe and judge a submission folder in this process (the tests, and `grader grade`'s twin).
 
-    `asking`: the seeds of the questions and of the held-out images, as a batch grading draws
-    them (grader.questions; None: the public questions).
+    `areas`: the keys of the areas to probe (default: the rubric's graded areas: an area
+    switched off costs no time). `asking`: the seeds of the questions and of the held-out
+    images, as a batch grading draws them (grader.questions; None: the public questions).
     """
     from grader.probes.student_code import CALL_TIMEOUT, Submission, shadowing_note
     from grader.questions import asked, secret, use
 
+    rubric = rubric or load_rubric()
+    areas = rubric.graded_areas if areas is None else areas
     questions = asked(*asking)
     use(questions)
     try:
@@ -200,6 +203,6 @@ def grade_submission(path, areas=AREA_KEYS, rubric: Rubric | None = None, call_t
             facts = {key: probe_safely(key, submission, Path(scratch)) for key in areas}
     finally:
         use(None)
-    grade = judge(rubric or load_rubric(), facts, questions=questions, secret=secret(asking[1]))
+    grade = judge(rubric, facts, questions=questions, secret=secret(asking[1]))
     grade.notes += [note] if note else []
     return grade

@@ -232,3 +232,111 @@ def test_gradescope_hands_the_batch_only_the_modules_whatever_else_the_upload_ho
     results = gradescope.run(empty, tmp_path / "results" / "results.json")
     assert results["score"] == 0 and results["output"].startswith("Your submission could not be graded: no ")
     assert json.loads((tmp_path / "results" / "results.json").read_text()) == results
+
+
+def extra_grade(untouched: bool = False) -> Grade:
+    """Every item of the total earned (5 points), and 3 of 5 extra-credit points in the model's area; or,
+    `untouched`, the extra area left as the stubs (each item lost to make_callbacks' NotImplementedError)."""
+    stub = dict(found="build_model() is not implemented yet", hint="Follow the TODOs", unfinished=True)
+    extra = ([replace(item(f"model.x{n}", False), area="model", number=f"4.{n}", extra=True, **stub) for n in (1, 2)]
+             if untouched else [replace(item("model.x1", True, points=3.0), area="model", number="4.1", extra=True),
+                                replace(item("model.x2", False), area="model", number="4.2", extra=True)])
+    return Grade(items=[item("checkpoint.monitor", True, points=3.0), item("early_stopping.patience", True), *extra])
+
+
+def test_the_terminal_table_marks_extra_credit_and_counts_it_on_top_of_the_total():
+    from grader.report.table import render_grade_table
+
+    text = render_grade_table(extra_grade(), width=120)
+    assert "Total: 5 / 5 points, + 3 / 5 extra credit" in text
+    assert re.search(r"4\.1[ │]+model\.x1[ │]+\(extra credit\) what model\.x1 checks[ │]+3 / 3", text), text
+    assert "Where the points went" in text and "4.2 model.x2" in text  # tried and lost: feedback as usual
+    assert "Total: 3 / 5 points\n" in render_grade_table(Grade(items=[item("a", True, points=3.0), item("b", False)]))
+
+
+def test_an_extra_area_left_as_the_stubs_reads_not_attempted_in_every_report(tmp_path):
+    from grader.report.table import render_grade_table
+
+    grade = extra_grade(untouched=True)
+    assert grade.score == grade.max_score == 5 and grade.not_attempted() == ["model"]
+    text = render_grade_table(grade, width=120)
+    assert "4. The model (extra credit): not attempted, worth up to 4 points; it costs nothing." in text
+    assert "Where the points went" not in text and "not implemented yet" not in text
+    assert "Total: 5 / 5 points, + 0 / 4 extra credit" in text
+    page = submission_report(grade, "Grade")
+    assert "not attempted, worth up to 4 points" in page and "Where the points went" not in page
+    assert page.count('<tr class="untouched">') == 2
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(results_dict(grade, 1.0)))
+    payload = publish(results, {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "md")})
+    assert payload["status"] == "pass"  # the whole total earned: an extra part left alone costs nothing
+    summary = (tmp_path / "md").read_text()
+    assert summary.startswith("## Grade: 5 / 5 points, + 0 / 4 extra credit") and summary.count("➖") == 2
+    assert "Where the points went" not in summary and "not attempted, worth up to 4 points" in summary
+
+
+def test_the_html_report_marks_extra_credit_and_its_total():
+    page = submission_report(extra_grade(), "Grade")
+    assert "Total: 5 / 5 points, + 3 / 5 extra credit" in page
+    assert page.count('<span class="extra-tag">(extra credit)</span>') == 2
+    assert "<h3>4.2 model.x2: 0 / 2</h3>" in page
+
+
+def test_github_classroom_gets_extra_credit_on_top_of_the_total(tmp_path):
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(results_dict(extra_grade(), 1.0)))
+    payload = publish(results, {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "md")})
+    # the reporter sends the sum of the tests' scores out of max_score: 8 of 5, 3 of them extra credit
+    assert payload["max_score"] == 5 and sum(t["score"] for t in payload["tests"]) == 8
+    assert payload["status"] == "pass"
+    summary = (tmp_path / "md").read_text()
+    assert summary.startswith("## Grade: 5 / 5 points, + 3 / 5 extra credit") and "model.x1 (extra credit)" in summary
+    # extra credit does not make up for a lost item of the total: 2 + 3 extra >= 5, but not complete
+    short = extra_grade()
+    short.items[1] = item("early_stopping.patience", False)
+    results.write_text(json.dumps(results_dict(short, 1.0)))
+    assert publish(results, {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "md")}
+                   )["status"] == "fail"
+
+
+def test_the_gradebook_csv_has_the_extra_credit_apart(tmp_path):
+    import csv
+    from contextlib import closing
+
+    from grader.batch import gradebook
+    from grader.batch.outputs import Judged, Summary, now, record
+    from grader.batch.sandbox import Outcome
+
+    out = tmp_path / "results"
+    with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
+        record(connection, out, Judged("ann", "0" * 64, "graded", "", extra_grade(), Outcome(), now()),
+               ("g", "p"), Summary())
+        gradebook.export_csv(connection, out / "gradebook.csv", ["checkpoint.monitor", "model.x1", "model.x2"])
+    with open(out / "gradebook.csv", newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["score"], row["max_score"], row["extra_credit"], row["model.x1"]) == ("8", "5", "3", "3")
+
+
+def test_the_untouched_stubs_read_not_attempted_in_an_extra_area_and_the_reference_earns_above_the_total(
+        tmp_path, submission_path):
+    """The model's area made extra credit, the other areas but training switched off, then graded for real."""
+    from grader.grading import grade_submission
+    from grader.grade import lost_groups
+    from grader.report.table import render_grade_table
+    from tests.test_rubric import moded_rubric
+
+    rubric = moded_rubric(tmp_path, model="extra", callbacks="off", behaviour="off", property="off", data="off")
+    stubs = grade_submission(submission_path("stubs"), rubric=rubric)
+    assert set(stubs.facts) == {"model", "train"}  # the areas switched off were not probed
+    assert (stubs.score, stubs.max_score, stubs.extra_max) == (0, 10, 15) and stubs.not_attempted() == ["model"]
+    assert all(item.unfinished for item in stubs.items)
+    text = render_grade_table(stubs, width=120)
+    assert "4. The model (extra credit): not attempted, worth up to 15 points; it costs nothing." in text
+    assert "build_model()" not in text and "train() is not implemented yet" in text  # the model: one line
+    assert {item.area for group in lost_groups(stubs.to_explain()) for item in group} == {"train"}
+    assert "Total: 0 / 10 points, + 0 / 15 extra credit" in text
+
+    reference = grade_submission(submission_path("reference"), rubric=rubric)
+    assert (reference.score, reference.max_score, reference.extra_score) == (25, 10, 15)  # above the total
+    assert reference.not_attempted() == [] and "Total: 10 / 10 points, + 15 / 15 extra credit" in (
+        render_grade_table(reference, width=120))

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS gradings (
     facts_json TEXT NOT NULL,      -- what the probes saw, per area (for reports, and to re-judge)
     log TEXT NOT NULL,             -- the tail of what the student's code printed
     seed TEXT NOT NULL DEFAULT '', -- the batch's secret seed: it decided the grading's questions (--seed)
-    word_taken REAL NOT NULL DEFAULT 0  -- points resting on the worker's word alone (README)
+    word_taken REAL NOT NULL DEFAULT 0, -- points resting on the worker's word alone (README)
+    extra_credit REAL NOT NULL DEFAULT 0 -- of `score`, the points of extra-credit items (not in max_score)
 );
 CREATE INDEX IF NOT EXISTS gradings_by_submission ON gradings (submission, content_hash, grader_version);
 CREATE TABLE IF NOT EXISTS items (
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS items (
 
 COLUMNS = ("submission", "content_hash", "grader_version", "profile_version", "status", "reason", "score",
            "max_score", "isolated", "duration", "peak_memory_mb", "started", "finished", "results_json",
-           "facts_json", "log", "seed", "word_taken")
+           "facts_json", "log", "seed", "word_taken", "extra_credit")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Row:
     log: str
     seed: str = ""
     word_taken: float = 0.0
+    extra_credit: float = 0.0
 
 
 def connect(path) -> sqlite3.Connection:
@@ -87,7 +89,8 @@ def connect(path) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=FULL")
     connection.executescript(SCHEMA)  # what a gradebook made by an older grader lacks (IF NOT EXISTS)
     have = {row[1] for row in connection.execute("PRAGMA table_info(gradings)")}
-    for name, declared in (("seed", "TEXT NOT NULL DEFAULT ''"), ("word_taken", "REAL NOT NULL DEFAULT 0")):
+    for name, declared in (("seed", "TEXT NOT NULL DEFAULT ''"), ("word_taken", "REAL NOT NULL DEFAULT 0"),
+                           ("extra_credit", "REAL NOT NULL DEFAULT 0")):
         if name not in have:  # columns a gradebook made by an older grader lacks
             with connection:
                 connection.execute(f"ALTER TABLE gradings ADD COLUMN {name} {declared}")
@@ -168,19 +171,24 @@ def passed_items(connection: sqlite3.Connection, grading_id: int) -> dict[str, i
 
 
 def export_csv(connection: sqlite3.Connection, path: Path, item_ids: list[str]) -> Path:
-    """gradebook.csv: one row per submission (its latest grading), one column per rubric item."""
+    """gradebook.csv: one row per submission (its latest grading), one column per rubric item.
+
+    `score` counts extra credit, `max_score` does not; `extra_credit` says how much of the score
+    is extra, for a gradebook that keeps it apart.
+    """
     rows = current(connection)
     points = {}
     for grading_id, item_id, value in connection.execute("SELECT grading_id, item_id, points FROM items"):
         points[(grading_id, item_id)] = value
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([safe_cell(cell) for cell in ("submission", "status", "score", "max_score", *item_ids,
-                                                      "word_taken", "reason", "content_hash", "graded_at")])
+        writer.writerow([safe_cell(cell) for cell in ("submission", "status", "score", "max_score", "extra_credit",
+                                                      *item_ids, "word_taken", "reason", "content_hash",
+                                                      "graded_at")])
         for row in rows:
             writer.writerow([safe_cell(cell) for cell in (
                 row["submission"], row["status"], _number(row["score"]), _number(row["max_score"]),
-                *[_number(points.get((row["id"], item_id), "")) for item_id in item_ids],
+                _number(row["extra_credit"]), *[_number(points.get((row["id"], item_id), "")) for item_id in item_ids],
                 _number(row["word_taken"]), row["reason"], row["content_hash"][:12], row["finished"])])
     return path
 

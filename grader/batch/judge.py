@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from grader.areas import AREA_KEYS, area_from_data
+from grader.areas import area_from_data
 from grader.batch.sandbox import Limits, Outcome
 from grader.facts import Failure
 from grader.grade import Grade
@@ -29,19 +29,19 @@ def judge(outcome: Outcome, rubric, limits: Limits, asking: tuple[int | None, in
     """
     missing = _missing_reason(outcome, limits)
     facts = {}
-    for key in AREA_KEYS:
+    for key in rubric.graded_areas:  # the areas the worker was asked for (Workers)
         data = None if outcome.tampered else outcome.areas.get(key)
         facts[key] = area_from_data(key, data) if data is not None else missing
     ask, held = asking
     grade = judge_facts(rubric, facts, reference=profile_facts, questions=asked(ask, held), secret=secret(held))
-    status, reason = _status(outcome, grade, missing)
+    status, reason = _status(outcome, grade, missing, rubric.graded_areas)
     return grade, status, reason
 
 
 def unreadable_grade(rubric, reason: str) -> Grade:
     """Every item lost, for a submission that could not be read (or judged) at all."""
     failure = Failure(kind="missing", where="the submission", summary=reason)
-    return judge_facts(rubric, {key: failure for key in AREA_KEYS}, reference=lambda key: None)
+    return judge_facts(rubric, {key: failure for key in rubric.graded_areas}, reference=lambda key: None)
 
 
 def ended(outcome: Outcome) -> str:
@@ -73,14 +73,14 @@ def _missing_reason(outcome: Outcome, limits: Limits) -> Failure:
                                                              "(does your code call os._exit or exit at import?)")
 
 
-def _status(outcome: Outcome, grade: Grade, missing: Failure) -> tuple[str, str]:
+def _status(outcome: Outcome, grade: Grade, missing: Failure, areas: tuple[str, ...]) -> tuple[str, str]:
     if outcome.tampered:
         return "tampered", missing.explain()
     if grade.inconsistent:
         return "inconsistent", grade.inconsistent
     if not outcome.finished or outcome.ended == "too-much":
         status = {"timeout": "timeout", "cpu": "timeout", "out-of-memory": "out-of-memory"}.get(outcome.ended, "crashed")
-        done = [key for key in AREA_KEYS if key in outcome.areas]
+        done = [key for key in areas if key in outcome.areas]
         before = f" (graded before that: {', '.join(done)})" if done else ""
         return status, f"{missing.explain()}{before}"
     for kind, status in (("tampered", "tampered"), ("killed", "crashed")):

@@ -109,7 +109,7 @@ def record(connection, out: Path, judged: Judged, versions: tuple[str, str], sum
         max_score=grade.max_score, isolated=summary.isolated, duration=round(outcome.seconds, 3),
         peak_memory_mb=round(outcome.peak_rss_mb, 1), started=judged.started, finished=now(),
         results_json=json.dumps(results), facts_json=json.dumps(facts), log=_text(outcome.log),
-        seed=judged.seed, word_taken=word_taken_points(grade),
+        seed=judged.seed, word_taken=word_taken_points(grade), extra_credit=grade.extra_score,
     )
     try:
         gradebook.record(connection, row, grade.items)

@@ -20,7 +20,6 @@ from contextlib import closing
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from grader.areas import AREA_KEYS
 from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
 from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
@@ -118,10 +117,12 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
         return _probe_areas(stage, folder, scratch, limits, uid=uid, **options)
 
 
-def _probe_areas(stage: Path, folder: Path, scratch: Path, limits: Limits, **options) -> Outcome:
-    outcome = run_worker(stage, folder, scratch, limits, **options)
+def _probe_areas(stage: Path, folder: Path, scratch: Path, limits: Limits, areas: tuple[str, ...] = (),
+                 **options) -> Outcome:
+    areas = areas or load_rubric().graded_areas
+    outcome = run_worker(stage, folder, scratch, limits, areas=areas, **options)
     for _ in range(RESTARTS):
-        left = [key for key in AREA_KEYS if key not in outcome.areas]
+        left = [key for key in areas if key not in outcome.areas]
         if outcome.finished or outcome.tampered or outcome.ended not in ("exited", "signal") or not left:
             break
         outcome.areas[left[0]] = {"failure": asdict(Failure(
@@ -186,7 +187,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
         summary.workers = "warm" if warm and len(pending) > 1 else "cold"
         workers = Workers(stage_grader(out, versions[0]), work, limits, jobs, summary.isolated,
-                          warm=summary.workers == "warm", needed=len(pending), seed=seed)
+                          warm=summary.workers == "warm", needed=len(pending), seed=seed, areas=rubric.graded_areas)
         try:
             for entry, content, started, outcome in workers.grade(pending):
                 judged = _judged(entry.id, content, started, outcome, rubric, limits, seed)  # never raises
@@ -270,8 +271,9 @@ class Workers:
     """`jobs` worker slots, each with (when warm) its zygote; submissions graded side by side, each as a fresh uid."""
 
     def __init__(self, stage: Path, work: Path, limits: Limits, jobs: int, isolated: bool, warm: bool, needed: int,
-                 seed: int | None = None):
+                 seed: int | None = None, areas: tuple[str, ...] = ()):
         self.stage, self.work, self.limits, self.isolated = stage, work, limits, isolated
+        self.areas = areas  # the rubric's graded areas: one switched off is never probed
         self.seed = draw_seed() if seed is None else seed
         self.jobs = max(jobs, 1)
         self.slots: queue.Queue[int] = queue.Queue()
@@ -305,7 +307,8 @@ class Workers:
         try:
             return started, probe_in_sandbox(self.stage, folder, self.work / entry.id / "scratch", self.limits,
                                              slot=slot, isolate=self.isolated, threads=self.threads,
-                                             zygote=self.zygotes.get(slot), asking=asking(self.seed, entry.id))
+                                             zygote=self.zygotes.get(slot), asking=asking(self.seed, entry.id),
+                                             areas=self.areas)
         except Exception as error:  # the sandbox itself failed: record it, go on with the batch
             return started, Outcome(ended="grader-error", log=f"{type(error).__name__}: {error}")
         finally:

@@ -12,6 +12,7 @@ import statistics
 import urllib.parse
 
 from grader.grade import Grade, group_name, lost_groups, number, points
+from grader.report.credit import EXTRA, not_attempted_lines, total_line
 from grader.report.plots import histogram_png, pass_rates_png, training_runs_png
 
 STYLE = """
@@ -29,6 +30,7 @@ dt { font-weight: bold; float: left; width: 5.5rem; clear: left; }
 dd { margin: 0 0 0.3rem 5.8rem; white-space: pre-wrap; }  /* a found history keeps its table */
 .note { background: #fef9e7; border-left: 4px solid #f1c40f; padding: 0.4rem 0.8rem; margin: 0.4rem 0; }
 .hidden-tag { color: #7f8c8d; font-size: 0.8rem; }
+.extra-tag { color: #8e44ad; font-size: 0.8rem; } tr.untouched td.points { color: #7f8c8d; }
 img { max-width: 100%; }
 """
 
@@ -57,12 +59,17 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
     rows, feedback = [], []
     hidden = [item for item in grade.items if item.visibility == "hidden"]
     shown = [item for item in grade.items if not (student_view and item.visibility == "hidden")]
+    untouched = set(grade.not_attempted())
     for item in shown:
         tag = ' <span class="hidden-tag">(hidden)</span>' if item.visibility == "hidden" else ""
-        rows.append(f'<tr class="{"earned" if item.passed else "lost"}"><td>{_e(item.number)}</td>'
+        tag += f' <span class="extra-tag">{EXTRA}</span>' if item.extra else ""
+        state = "earned" if item.passed else "untouched" if item.area in untouched else "lost"
+        rows.append(f'<tr class="{state}"><td>{_e(item.number)}</td>'
                     f"<td>{_e(item.id)}{tag}</td><td>{_e(item.description)}</td>"
                     f'<td class="points">{number(item.points)} / {number(item.max_points)}</td></tr>')
-    for items in lost_groups(shown):  # one cause costing several items (an unfinished function): said once
+    # One cause costing several items (an unfinished function): said once. An area of extra credit
+    # not attempted has no feedback: one line says so.
+    for items in lost_groups([item for item in shown if item.area not in untouched]):
         first = items[0]
         if len(items) == 1:
             heading = f"{first.number} {first.id}: {number(first.points)} / {number(first.max_points)}"
@@ -73,8 +80,7 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
         detail = f"<pre>{_e(first.detail)}</pre>" if first.detail else ""
         feedback.append(f'<div class="feedback"><h3>{_e(heading)}</h3><dl>{expected}<dt>Found</dt>'
                         f"<dd>{_e(first.found)}</dd></dl>{detail}<dl><dt>Hint</dt><dd>{_e(first.hint)}</dd></dl></div>")
-    total = f"Total: {number(grade.score)} / {number(grade.max_score)} points"
-    parts = [f"<h1>{_e(title)}</h1>", f'<p class="total" id="total">{_e(total)}</p>']
+    parts = [f"<h1>{_e(title)}</h1>", f'<p class="total" id="total">{_e(total_line(grade))}</p>']
     if student_view and hidden:
         parts.append(f"<p>Of these, {number(sum(i.points for i in hidden))} of "
                      f"{number(sum(i.max_points for i in hidden))} points come from your instructor's hidden "
@@ -86,22 +92,28 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
                  '<th>points</th></tr>' + "".join(rows) + "</table>")
     if feedback:
         parts.append("<h2>Where the points went</h2>" + "".join(feedback))
+    parts += [f'<p class="not-attempted">{_e(line)}</p>' for line in not_attempted_lines(grade)]
     if grade.notes:
         parts.append("<h2>Notes (they cost nothing)</h2>"
                      + "".join(f'<div class="note">{_e(note)}</div>' for note in grade.notes))
-    png = training_runs_png(grade.facts.get("behaviour"), reference_behaviour)
-    parts.append("<h2>Your callbacks in real training runs</h2>")
-    if png:
-        parts.append("<p>Top: the grader scripts val_loss and val_accuracy (a plateau) while your model trains; "
-                     "your learning rate, checkpoint saves and stop are drawn in red, the reference's in grey. "
-                     "Bottom: a run on labels that cannot be learned.</p>"
-                     + _image(png, "training runs: val_loss, val_accuracy, learning rate and events per epoch",
-                              "runs-plot"))
-    else:
-        parts.append("<p>Your callbacks could not run yet, so there is nothing to plot.</p>")
+    if "behaviour" in grade.facts:  # not when the rubric switches the training runs' area off
+        parts += _training_runs(grade.facts["behaviour"], reference_behaviour)
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts.append(f'<p class="hidden-tag">Graded {stamp}.</p>')
     return _page(title, "\n".join(parts))
+
+
+def _training_runs(behaviour, reference_behaviour) -> list[str]:
+    """The section that plots the training runs, the student's beside the reference's."""
+    png = training_runs_png(behaviour, reference_behaviour)
+    if not png:
+        return ["<h2>Your callbacks in real training runs</h2>",
+                "<p>Your callbacks could not run yet, so there is nothing to plot.</p>"]
+    return ["<h2>Your callbacks in real training runs</h2>",
+            "<p>Top: the grader scripts val_loss and val_accuracy (a plateau) while your model trains; "
+            "your learning rate, checkpoint saves and stop are drawn in red, the reference's in grey. "
+            "Bottom: a run on labels that cannot be learned.</p>"
+            + _image(png, "training runs: val_loss, val_accuracy, learning rate and events per epoch", "runs-plot")]
 
 
 def class_report(rows, items, title: str = "Class report") -> str:

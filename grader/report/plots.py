@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 from grader.facts import Failure, Timeline, BehaviourFacts
 
@@ -98,7 +99,9 @@ def training_runs_png(student, reference) -> bytes | None:
 def histogram_png(scores: list[float], max_score: float) -> bytes:
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(7, 3))
-    bins = [max_score * i / 20 for i in range(21)]
+    # Bins of a 20th of the total, and as many more as extra credit reaches beyond it.
+    width = max_score / 20 if max_score else 1
+    bins = [width * i for i in range(max(20, math.ceil(max(scores, default=0) / width)) + 1)]
     axis.hist(scores, bins=bins, color="#2980b9", edgecolor="white")
     from matplotlib.ticker import MaxNLocator
 

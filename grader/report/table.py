@@ -8,11 +8,12 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.grade import Grade, feedback_lines, group_name, lost_groups, number, points
+from grader.report.credit import EXTRA, not_attempted_lines, total_line
 
 
-def _points(item) -> Text:
+def _points(item, untouched: bool = False) -> Text:
     return Text(f"{number(item.points)} / {number(item.max_points)}",
-                style="green" if item.passed else "bold red")
+                style="green" if item.passed else "dim" if untouched else "bold red")
 
 
 def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> str:
@@ -24,14 +25,16 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
     table.add_column("What earns the points", no_wrap=True, overflow="ellipsis",
                      max_width=max(width - id_width - 24, 20))
     table.add_column("Points", justify="right", no_wrap=True)
+    untouched = set(grade.not_attempted())
     for item in grade.items:
         description = f"(hidden) {item.description}" if item.visibility == "hidden" else item.description
-        table.add_row(item.number, item.id, description, _points(item))
+        description = f"{EXTRA} {description}" if item.extra else description
+        table.add_row(item.number, item.id, description, _points(item, item.area in untouched))
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, no_color=not color,
                       highlight=False, emoji=False)
     console.print(table)
-    groups = lost_groups(grade.items)
+    groups = lost_groups(grade.to_explain())
     if groups:
         console.print()
         console.print(Text("Where the points went", style="bold"))
@@ -48,12 +51,19 @@ def render_grade_table(grade: Grade, width: int = 100, color: bool = False) -> s
         for line in feedback_lines(expected, first.found, first.detail, first.hint, width):
             console.print(Text(line), soft_wrap=True)
         console.print()
+    untried = not_attempted_lines(grade)  # said once per area, instead of its failures
+    if untried and not groups:
+        console.print()
+    for line in untried:
+        console.print(Text(line, style="dim"))
+    if untried:
+        console.print()
     for note in grade.notes:
         console.print(Text("Note: ", style="bold yellow") + Text(note))
     if grade.notes:
         console.print()
-    total = f"Total: {number(grade.score)} / {number(grade.max_score)} points"
-    console.print(Text(total, style="bold green" if grade.score == grade.max_score else "bold"))
+    complete = grade.part_score == grade.max_score
+    console.print(Text(total_line(grade), style="bold green" if complete else "bold"))
     if grade.hidden_elsewhere:
         console.print(f"{points(grade.hidden_elsewhere)} more {'is' if grade.hidden_elsewhere == 1 else 'are'} "
                       "graded by your instructor's hidden checks after you submit; not part of this total.")

@@ -69,7 +69,7 @@ def could_not_run(failure: Failure, expected: str = "", hint: str | None = None)
     default = HINTS.get(failure.kind, "Fix the error shown above (your line is the last one listed); "
                                       "then this item can be graded.")
     return Judgement(passed=False, expected=expected, found=failure.explain(), detail=failure.traceback,
-                     hint=hint or default)
+                     hint=hint or default, unfinished=failure.not_implemented)
 
 
 def judge_item(item: RubricItem, student, reference) -> ItemResult:
@@ -90,6 +90,8 @@ def judge_item(item: RubricItem, student, reference) -> ItemResult:
         hint=judgement.hint or item.hint,
         detail=judgement.detail,
         visibility=item.visibility,
+        extra=item.extra,
+        unfinished=judgement.unfinished and not judgement.passed,
     )
 
 
