@@ -19,8 +19,8 @@ class StopAtTarget(keras.callbacks.Callback):
     """
 
     def __init__(self, monitor="val_accuracy", target=0.9):
-        super().__init__()
-        # TODO: keep `monitor` and `target` as attributes (self.monitor, self.target).
+        # TODO: call super().__init__(), then keep `monitor` and `target` as attributes
+        #   (self.monitor, self.target).
         raise NotImplementedError("StopAtTarget: keep monitor and target")
 
     def on_epoch_end(self, epoch, logs=None):

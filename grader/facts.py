@@ -350,8 +350,12 @@ class ExploreFacts:
     stop_failure: Failure | None = None  # StopAtTarget missing or not implemented
     stop_answers: tuple[str, ...] = ()  # per STOP_CASES: "stops training after epoch 3", "lets all 6 epochs run", ...
     missing_metric: str | None = None  # "warns and lets all 6 epochs run", "raises KeyError: 'val_auc'", ...
+    # hypothesis's smallest disagreement with the assignment's definition: (monitor, target, values, yours,
+    # the definition's), or () when none was found
+    stop_search: tuple = ()
     warmup_failure: Failure | None = None
     rates: tuple[str, ...] = ()  # warmup(epoch, lr) per RATE_CASES, as text
+    rate_search: tuple = ()  # (epoch, lr, yours, the definition's), or ()
     logging_failure: Failure | None = None
     run: Timeline | None = None  # the real fit: warmup, StopAtTarget, the reference's three, the logging callbacks
     run_failure: Failure | None = None

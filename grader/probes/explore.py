@@ -23,6 +23,7 @@ from grader.facts import CallbacksFacts, ExploreFacts, Failure, Timeline
 from grader.probes.callbacks import KINDS
 from grader.probes.model import batches, grading_model, grading_shape, replay_model
 from grader.probes.replay import make_event_recorder, make_scripted_metrics, rebuild_callback, replay
+from grader.probes.search import search_settings, without_local_constants
 from grader.synthetic import SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, blob_images, labels_as
 
 MODULE = "explore"
@@ -49,6 +50,25 @@ RUN_MONITOR, RUN_TARGET = "val_accuracy", 0.71
 # Replays of StopAtTarget beside the reference's three on the same plateau, (where, target): after
 # them; and with a target never reached, before and after them, where EarlyStopping's stop must stand.
 POSITION_CASES = (("after", RUN_TARGET), ("before", 0.99), ("after", 0.99))
+# The searches beyond the fixed cases: values on a coarse grid, so that ties with the target are common.
+LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SEARCH = search_settings(max_examples=30)
+WARMUP_EPOCHS, BASE_LEARNING_RATE = 3, 1e-3  # the assignment's (explore.py's constants)
+
+
+def stop_epoch(monitor: str, target: float, values) -> int | None:
+    """The assignment's StopAtTarget: the first epoch (from 1) whose value reaches the target, or None.
+
+    tests/test_explore.py checks it against reference/explore.py on generated histories."""
+    for epoch, value in enumerate(values, start=1):
+        if (value <= target) if "loss" in monitor else (value >= target):
+            return epoch
+    return None
+
+
+def warmup_rate(epoch: int, lr: float) -> float:
+    """The assignment's warmup (checked against reference/explore.py the same way)."""
+    return BASE_LEARNING_RATE * (epoch + 1) / WARMUP_EPOCHS if epoch < WARMUP_EPOCHS else lr
 
 
 def probe_explore(submission, scratch, reference_callbacks: CallbacksFacts | None = None) -> ExploreFacts:
@@ -111,7 +131,43 @@ def _stop_answers(submission, stop_class) -> dict:
         if failure and failure.not_implemented:
             return {"stop_failure": _named(failure, "StopAtTarget.on_epoch_end()")}
         answers.append(_stopped(timeline, failure, len(val_loss)))
-    return {"stop_answers": tuple(answers), "missing_metric": _missing_metric(submission, stop_class)}
+    return {"stop_answers": tuple(answers), "missing_metric": _missing_metric(submission, stop_class),
+            "stop_search": _search_stops(submission, stop_class)}
+
+
+def _stop_cases():
+    from hypothesis import strategies as st
+
+    return st.tuples(st.sampled_from(("val_accuracy", "val_loss")), st.sampled_from(LEVELS),
+                     st.lists(st.sampled_from(LEVELS), min_size=1, max_size=10).map(tuple))
+
+
+def _search_stops(submission, stop_class) -> tuple:
+    """Hypothesis's smallest (monitor, target, values, yours, the assignment's) where StopAtTarget
+    disagrees with the assignment's definition, or () when none of SEARCH's examples does."""
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
+    def answer(case) -> str:
+        monitor, target, values = case
+        callback, failure = submission.call(stop_class, monitor=monitor, target=target)
+        if failure:
+            return f"StopAtTarget(monitor={monitor!r}, target={target}) raises {failure.summary}"
+        other = tuple(0.5 for _ in values)
+        losses, accuracies = (values, other) if monitor == "val_loss" else (other, values)
+        timeline, failure = submission.call(replay, [callback], losses, accuracies, replay_model())
+        return _stopped(timeline, failure, len(values))
+
+    def expected(case) -> str:  # stopping at the last epoch looks like running them all
+        epoch, epochs = stop_epoch(*case), len(case[2])
+        return f"lets all {epochs} epochs run" if epoch in (None, epochs) else f"stops training after epoch {epoch}"
+
+    try:
+        with without_local_constants():
+            case = find(_stop_cases(), lambda case: answer(case) != expected(case), settings=SEARCH)
+    except NoSuchExample:
+        return ()
+    return (*case, answer(case), expected(case))
 
 
 def _stopped(timeline: Timeline | None, failure: Failure | None, epochs: int) -> str:
@@ -161,7 +217,27 @@ def _rates(submission, warmup) -> dict:
         if failure and failure.not_implemented:
             return {"warmup_failure": _named(failure, "warmup()")}
         rates.append(f"raises {failure.summary}" if failure else _rate_text(value))
-    return {"rates": tuple(rates)}
+    return {"rates": tuple(rates), "rate_search": _search_rates(submission, warmup)}
+
+
+def _search_rates(submission, warmup) -> tuple:
+    """Hypothesis's smallest (epoch, lr, yours, the assignment's) where warmup disagrees with the
+    assignment's definition, or ()."""
+    from hypothesis import find
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    def answer(case) -> str:
+        value, failure = submission.call(warmup, *case)
+        return f"raises {failure.summary}" if failure else _rate_text(value)
+
+    cases = st.tuples(st.integers(0, 30), st.sampled_from((1e-3, 5e-4, 2.5e-4, 1e-4, 3e-4, 1e-5)))
+    try:
+        with without_local_constants():
+            case = find(cases, lambda case: answer(case) != _rate_text(warmup_rate(*case)), settings=SEARCH)
+    except NoSuchExample:
+        return ()
+    return (*case, answer(case), _rate_text(warmup_rate(*case)))
 
 
 def _rate_text(value) -> str:

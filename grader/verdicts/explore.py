@@ -34,15 +34,20 @@ def verdict_stop_at_target(student: ExploreFacts, reference: ExploreFacts) -> Ju
                 "target (>= for accuracy, <= for a loss), as the reference does on every history tried")
     if blocked := _blocked(student, "stop_failure", expected):
         return blocked
+    hint = ("Compare the monitored value with the target at the end of every epoch (on_epoch_end), >= for "
+            "accuracy and <= for a loss, and set self.model.stop_training = True as soon as it is reached.")
     for (monitor, target, values), mine, theirs in zip(STOP_CASES, student.stop_answers, reference.stop_answers):
         if mine != theirs:
-            shown = ", ".join(f"{value:.2f}" for value in values)
-            return Judgement(False, f"with monitor={monitor!r}, target={target} and {monitor} {shown}: {theirs}",
-                             f"yours {mine}",
-                             hint="Compare the monitored value with the target at the end of every epoch "
-                                  "(on_epoch_end), >= for accuracy and <= for a loss, and set "
-                                  "self.model.stop_training = True as soon as it is reached.")
+            return _side_by_side(monitor, target, values, mine, theirs, hint)
+    if student.stop_search:
+        return _side_by_side(*student.stop_search, hint)
     return Judgement(True, expected)
+
+
+def _side_by_side(monitor, target, values, mine, theirs, hint) -> Judgement:
+    shown = ", ".join(f"{value:.2f}" for value in values)
+    return Judgement(False, f"with monitor={monitor!r}, target={target} and {monitor} {shown}: {theirs}",
+                     f"yours {mine}", hint=hint)
 
 
 @verdict("explore.missing_metric")
@@ -98,7 +103,7 @@ def verdict_warmup_keeps_drops(student: ExploreFacts, reference: ExploreFacts) -
         return blocked
     hint = ("After the warm-up, return lr (the rate you are given) unchanged: a fixed rate there undoes "
             "every drop ReduceLROnPlateau makes.")
-    for (epoch, given), mine, theirs in zip(RATE_CASES, student.rates, reference.rates):
+    for (epoch, given), mine, theirs in [*zip(RATE_CASES, student.rates, reference.rates), _searched(student)]:
         if epoch >= WARMUP_EPOCHS and mine != theirs:
             return Judgement(False, expected, f"warmup({epoch}, {given:g}) returns {mine}; the reference's "
                                               f"returns {theirs}", hint=hint)
@@ -183,7 +188,7 @@ def _rates_text(reference: ExploreFacts, start: int, stop: int) -> str:
 
 def _first_rate_difference(student: ExploreFacts, reference: ExploreFacts, warmup: bool) -> str | None:
     """Where the student's warm-up rates first differ from the reference's: called directly, then in the fit."""
-    for (epoch, given), mine, theirs in zip(RATE_CASES, student.rates, reference.rates):
+    for (epoch, given), mine, theirs in [*zip(RATE_CASES, student.rates, reference.rates), _searched(student)]:
         if epoch < WARMUP_EPOCHS and mine != theirs:
             return f"warmup({epoch}, {given:g}) returns {mine}; the reference's returns {theirs}"
     if failed := _run_failed(student):
@@ -193,6 +198,14 @@ def _first_rate_difference(student: ExploreFacts, reference: ExploreFacts, warmu
             return (f"in the fit, epoch {own.epoch} began with learning rate {_rate(own.learning_rate)}; "
                     f"the reference's with {_rate(other.learning_rate)}")
     return None
+
+
+def _searched(student: ExploreFacts) -> tuple:
+    """The search's disagreement in the shape of a fixed case, ((epoch, lr), yours, expected); else none."""
+    if not student.rate_search:
+        return ((0, 0.0), "", "")
+    epoch, given, mine, theirs = student.rate_search
+    return ((epoch, given), mine, theirs)
 
 
 def _same_rate(mine, theirs) -> bool:
