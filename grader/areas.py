@@ -15,8 +15,8 @@ import importlib
 import json
 from dataclasses import dataclass
 
-from grader.facts import (BehaviourFacts, CallbacksFacts, DataFacts, ModelFacts, PropertyFacts, PropertyReference,
-                          TrainFacts, facts_from_data, facts_to_data)
+from grader.facts import (BehaviourFacts, CallbacksFacts, DataFacts, ExploreFacts, ModelFacts, PropertyFacts,
+                          PropertyReference, TrainFacts, facts_from_data, facts_to_data)
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ AREAS: tuple[Area, ...] = (
          verdicts="grader.verdicts.data"),
     Area("train", "Training and reading the results", TrainFacts, probe="grader.probes.train:probe_train",
          verdicts="grader.verdicts.train"),
+    Area("explore", "Explore: a callback of your own, a warm-up, training logs", ExploreFacts,
+         probe="grader.probes.explore:probe_explore", verdicts="grader.verdicts.explore", uses=("callbacks",)),
 )
 AREA_KEYS: tuple[str, ...] = tuple(area.key for area in AREAS)
 BY_KEY = {area.key: area for area in AREAS}

@@ -341,6 +341,31 @@ class TrainFacts:
     asked: str | None = None
 
 
+@dataclass(frozen=True)
+class ExploreFacts:
+    """explore.py: StopAtTarget replayed on fixed histories and with a metric the logs lack, warmup
+    called on fixed (epoch, rate) pairs, and real fits of them with the reference's three callbacks."""
+
+    failure: Failure | None = None  # explore.py missing, or it does not import
+    stop_failure: Failure | None = None  # StopAtTarget missing or not implemented
+    stop_answers: tuple[str, ...] = ()  # per STOP_CASES: "stops training after epoch 3", "lets all 6 epochs run", ...
+    missing_metric: str | None = None  # "warns and lets all 6 epochs run", "raises KeyError: 'val_auc'", ...
+    # hypothesis's smallest disagreement with the assignment's definition: (monitor, target, values, yours,
+    # the definition's), or () when none was found
+    stop_search: tuple = ()
+    warmup_failure: Failure | None = None
+    rates: tuple[str, ...] = ()  # warmup(epoch, lr) per RATE_CASES, as text
+    rate_search: tuple = ()  # (epoch, lr, yours, the definition's), or ()
+    logging_failure: Failure | None = None
+    run: Timeline | None = None  # the real fit: warmup, StopAtTarget, the reference's three, the logging callbacks
+    run_failure: Failure | None = None
+    positions: tuple[str, ...] = ()  # where training stops with StopAtTarget elsewhere in the list (replays)
+    csv: str | None = None  # what the CSVLogger wrote: "8 rows, columns epoch, accuracy, ..."
+    csv_problem: str | None = None
+    tensorboard: tuple[str, ...] = ()  # per run folder with epoch scalars: "train: epoch_loss x8, ..."
+    tensorboard_problem: str | None = None
+
+
 def facts_to_data(facts) -> dict:
     """Facts, or the Failure that replaced them, as plain data that says which of the two it is."""
     if isinstance(facts, Failure):

@@ -22,7 +22,7 @@ PROFILE_PATH = Path(__file__).with_name("profile.json")
 HELD_BACK_PATH = Path(__file__).with_name("hidden") / "held_back.json"
 HELD_BACK_FIELDS = ("histories", "summaries", "summary_failures")
 FORMAT = 2  # 2: the property test's reference replays are recorded
-REFERENCE_MODULES = ("data.py", "model.py", "callbacks.py", "train.py")
+REFERENCE_MODULES = ("data.py", "model.py", "callbacks.py", "train.py", "explore.py")
 # The facts class of each area's reference facts, in rubric order (for the property test: the
 # reference's replays on the histories its search tries; see grader.areas).
 FACT_TYPES = {area.key: area.reference_class for area in AREAS}

@@ -39,7 +39,8 @@ def working_files(folder: Path) -> dict[str, bytes]:
 
 
 def implemented(source: bytes) -> list[str]:
-    """The top-level functions of a module whose body does more than raise NotImplementedError.
+    """The top-level functions (and classes' methods) of a module whose body does more than raise
+    NotImplementedError.
 
     A stub's body is a docstring, comments (its TODO) and `raise NotImplementedError(...)`.
     A module that does not parse counts as implemented (it is no longer the stub).
@@ -49,12 +50,15 @@ def implemented(source: bytes) -> list[str]:
     except SyntaxError:
         return ["(the file does not parse)"]
     names = []
-    for node in tree.body:
+    functions = [(getattr(node, "name", ""), node) for node in tree.body]
+    functions += [(f"{node.name}.{getattr(method, 'name', '')}", method)  # and the methods of top-level classes
+                  for node in tree.body if isinstance(node, ast.ClassDef) for method in node.body]
+    for name, node in functions:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         body = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
         if not (len(body) == 1 and isinstance(body[0], ast.Raise) and _names_not_implemented(body[0].exc)):
-            names.append(node.name)
+            names.append(name)
     return names
 
 

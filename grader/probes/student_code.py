@@ -26,6 +26,8 @@ from grader.limits import ProbeTimeout, alarm_blocked, pending, time_limit
 from grader.probes import guard
 
 MODULES = ("data", "model", "callbacks", "train")
+# Graded where the rubric grades its step; a submission without it is still a submission.
+OPTIONAL_MODULES = ("explore",)
 _package_counter = itertools.count()
 
 # Seconds one call into student code (or one import of a module) may take. The slowest
@@ -33,7 +35,7 @@ _package_counter = itertools.count()
 # costs the items that need its result, with this limit in the message.
 CALL_TIMEOUT = 60.0
 
-__all__ = ["CALL_TIMEOUT", "MODULES", "ProbeTimeout", "Submission", "SubmissionNotFound", "find_package_dir"]
+__all__ = ["CALL_TIMEOUT", "MODULES", "OPTIONAL_MODULES", "ProbeTimeout", "Submission", "SubmissionNotFound", "find_package_dir"]
 
 
 class _ExitCalled(SystemExit):
@@ -317,10 +319,10 @@ class Submission:
         Called around every call into student code, so it touches only the names it
         needs; it scans sys.modules only when the call imported something new.
         """
-        names = ["assignment", *(f"assignment.{name}" for name in MODULES)]
+        names = ["assignment", *(f"assignment.{name}" for name in MODULES + OPTIONAL_MODULES)]
         saved = {name: sys.modules.pop(name) for name in names if name in sys.modules}
         sys.modules["assignment"] = self._ensure_package()
-        for name in MODULES:
+        for name in MODULES + OPTIONAL_MODULES:
             loaded = sys.modules.get(f"{self.package_name}.{name}")
             if loaded is not None:
                 sys.modules[f"assignment.{name}"] = loaded

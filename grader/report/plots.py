@@ -124,3 +124,39 @@ def pass_rates_png(rates: list[tuple[str, float]]) -> bytes:
     axis.set_xlabel("% of submissions that earned the item")
     axis.tick_params(axis="y", labelsize=7)
     return _png(figure)
+
+
+def explore_rates_png(student, reference) -> bytes | None:
+    """The explore step's real fit: the learning rate each epoch began with, yours against the reference's
+    (the warm-up's climb, then ReduceLROnPlateau's drop, which a warm-up that returns a constant undoes).
+
+    None when the fit did not run (nothing to draw)."""
+    from grader.facts import ExploreFacts
+
+    if not isinstance(student, ExploreFacts) or student.run is None or not student.run.epochs:
+        return None
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    width, height = 9.6, 3.0
+    figure = plt.figure(figsize=(width, height))
+    axis = figure.add_axes((0.75 / width, 0.5 / height, 1 - 2.55 / width, 1 - 0.85 / height))
+    runs = [("yours", student.run, YOURS, "-")]
+    if isinstance(reference, ExploreFacts) and reference.run is not None:
+        runs.append(("reference", reference.run, REFERENCE, ":"))
+    for who, run, color, style in runs:
+        epochs = [e.epoch for e in run.epochs if e.learning_rate]
+        rates = [e.learning_rate for e in run.epochs if e.learning_rate]
+        axis.step(epochs, rates, where="post", color=color, linestyle=style, lw=1.8, marker="o", ms=3,
+                  label=f"learning rate ({who})")
+        if run.stopped_early:
+            axis.axvline(run.last_epoch, color=color, linestyle=style, lw=1, alpha=0.7)
+    if any(rate for _, run, _, _ in runs for rate in (e.learning_rate for e in run.epochs)):
+        axis.set_yscale("log")
+    axis.set_title("Explore: learning rate in the fit with your warm-up, StopAtTarget and the three callbacks",
+                   fontsize=10, loc="left")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_xlabel("epoch", fontsize=8)
+    axis.tick_params(labelsize=8)
+    axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return _png(figure, tight=False)
