@@ -183,7 +183,8 @@ def pytest_sessionfinish(session, exitstatus):
         from grader.report.html import submission_report
 
         reference = reference_facts("behaviour") if "behaviour" in grade.facts else None
-        page = submission_report(grade, grading.rubric.title, reference)
+        page = submission_report(grade, grading.rubric.title, reference,
+                                 reference_explore=reference_facts("explore") if "explore" in grade.facts else None)
         Path(report).parent.mkdir(parents=True, exist_ok=True)
         Path(report).write_text(page, encoding="utf-8")
 

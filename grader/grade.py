@@ -101,7 +101,9 @@ class Grade:
         return [item for item in self.items if item.area not in skipped]
 
     def lost(self) -> set[str]:
-        return {item.id for item in self.items if not item.passed}
+        """The items that lost points: not those of an extra-credit area not attempted (they cost nothing)."""
+        skipped = set(self.not_attempted())
+        return {item.id for item in self.items if not item.passed and item.area not in skipped}
 
 
 def lost_groups(items) -> list[list[ItemResult]]:

@@ -191,7 +191,9 @@ def test_the_exported_repo_grades_the_reference_fully_and_the_stubs_at_zero(expo
     shutil.copytree(REFERENCE, solution, ignore=shutil.ignore_patterns("__pycache__"))
     full = grade_in(exported, solution, tmp_path)
     visible_max = RUBRIC.max_points - HIDDEN_POINTS
-    assert (full["data"]["score"], full["data"]["max_score"], full["code"]) == (visible_max, visible_max, 0)
+    # the explore step is extra credit: on top of the total
+    assert (full["data"]["score"], full["data"]["max_score"], full["code"]) == (
+        visible_max + RUBRIC.extra_points, visible_max, 0)
     assert {t["visibility"] for t in full["data"]["tests"]} == {"visible"}
     assert "1 point more is graded by your instructor's hidden checks" in full["stdout"]
 

@@ -15,6 +15,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 TENSORFLOW_NOISE = ("oneDNN", "cudart", "absl::InitializeLog", "cpu_feature_guard", "I0000")
 
+# The explore step, extra credit, earned on top of the total by the reference's explore.py.
+EXTRA = load_rubric().extra_points
+
 
 def run_grader(*args, cwd=REPOSITORY, **extra_env):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "PYTEST_", "GRADER_"))} | extra_env
@@ -34,9 +37,9 @@ def test_reference_gets_full_marks_three_times_with_identical_results(tmp_path):
         run = run_grader("--submission", "reference", "--grader-json", str(results), GRADER_REFERENCE=source)
         assert run.returncode == 0, run.stdout + run.stderr
         data = json.loads(results.read_text())
-        assert data["score"] == data["max_score"] > 0
+        assert data["score"] == data["max_score"] + EXTRA and data["max_score"] > 0  # the explore step on top
         assert all(test["status"] == "passed" for test in data["tests"])
-        assert f"Total: {data['max_score']} / {data['max_score']} points" in run.stdout
+        assert f"Total: {data['max_score']} / {data['max_score']} points, + {EXTRA} / {EXTRA} extra credit" in run.stdout
         del data["execution_time"]
         outputs.append(json.dumps(data, sort_keys=True))
     assert outputs[0] == outputs[1] == outputs[2]
@@ -62,7 +65,7 @@ def test_broken_import_is_reported_and_the_run_completes(tmp_path, submission_pa
     assert "callbacks.py could not be imported: SyntaxError" in run.stdout
     # Only the areas that need callbacks.py pay for it: the model, data and train areas keep their points.
     rubric = load_rubric()
-    untouched = sum(item.points for item in rubric.items if item.area in ("model", "data", "train"))
+    untouched = sum(item.points for item in rubric.items if item.area in ("model", "data", "train", "explore"))
     assert json.loads(results.read_text())["score"] == untouched > 0
 
 
@@ -75,10 +78,10 @@ def test_partly_wrong_submission_scores_the_rest(tmp_path, submission_path):
     failed = [test["name"].split(":")[0] for test in data["tests"] if test["status"] == "failed"]
     assert failed == ["checkpoint.monitor", "behaviour.checkpoint_saves", "behaviour.checkpoint_file",
                       "property.checkpoint"]  # rubric order, whatever order pytest ran them in
-    assert data["score"] == data["max_score"] - 2 - 5 - 5 - 5
+    assert data["score"] == data["max_score"] - 2 - 5 - 5 - 5 + EXTRA
     assert (tmp_path / "junit.xml").read_text().count("<failure") == 4
     page = (tmp_path / "report.html").read_text()
-    assert f"Total: {data['score']} / {data['max_score']} points" in page
+    assert f"Total: {data['score'] - EXTRA} / {data['max_score']} points, + {EXTRA} / {EXTRA} extra credit" in page
     assert 'id="runs-plot"' in page and "data:image/png;base64," in page and "behaviour.checkpoint_saves" in page
 
 
@@ -96,7 +99,7 @@ def test_grader_command_grades_a_folder(tmp_path):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     data = json.loads(results.read_text())
-    assert data["score"] == data["max_score"]
+    assert data["score"] == data["max_score"] + EXTRA
 
 
 def test_library_deprecation_warnings_are_filtered_and_the_graders_own_show(tmp_path):

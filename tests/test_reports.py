@@ -180,7 +180,7 @@ def test_gradescope_grades_from_the_zip_in_its_documented_layout(gradescope_imag
     check_schema(data)
     assert data["max_score"] == RUBRIC.max_points and len(data["tests"]) == len(RUBRIC.items)
     assert {t["visibility"] for t in data["tests"]} == {"visible", "hidden"}
-    assert data["score"] == (data["max_score"] if full else 0), data["output"]
+    assert data["score"] == (data["max_score"] + RUBRIC.extra_points if full else 0), data["output"]
     installed = list((root / "venv" / "lib").glob("python3*/site-packages/grader/hidden/held_back.json"))
     assert installed, "setup.sh's install lacks grader/hidden/held_back.json (package-data)"
 
@@ -325,7 +325,8 @@ def test_the_untouched_stubs_read_not_attempted_in_an_extra_area_and_the_referen
     from grader.report.table import render_grade_table
     from tests.test_rubric import moded_rubric
 
-    rubric = moded_rubric(tmp_path, model="extra", callbacks="off", behaviour="off", property="off", data="off")
+    rubric = moded_rubric(tmp_path, model="extra", callbacks="off", behaviour="off", property="off", data="off",
+                          explore="off")
     stubs = grade_submission(submission_path("stubs"), rubric=rubric)
     assert set(stubs.facts) == {"model", "train"}  # the areas switched off were not probed
     assert (stubs.score, stubs.max_score, stubs.extra_max) == (0, 10, 15) and stubs.not_attempted() == ["model"]

@@ -1,5 +1,6 @@
 """The rubric file: well formed, and every item judged by exactly one verdict."""
 import re
+import tomllib
 
 import pytest
 
@@ -49,7 +50,8 @@ def test_a_hidden_item_in_the_shipped_rubric_is_refused(tmp_path):
 
 def test_areas_come_from_the_area_table_and_an_old_areas_table_is_refused(tmp_path):
     assert [(area.number, area.key) for area in load_rubric().areas] == [
-        (1, "callbacks"), (2, "behaviour"), (3, "property"), (4, "model"), (5, "data"), (6, "train")]
+        (1, "callbacks"), (2, "behaviour"), (3, "property"), (4, "model"), (5, "data"), (6, "train"),
+        (7, "explore")]
     (tmp_path / "rubric.toml").write_text('[areas.callbacks]\ntitle="X"\nnumber=1\n')
     with pytest.raises(RubricError, match="declared in grader/areas.py"):
         load_rubric(tmp_path / "rubric.toml")
@@ -97,16 +99,16 @@ def test_modes_make_an_area_extra_credit_or_leave_it_out(tmp_path):
     rubric = load_rubric(path)
     assert [(i.id, i.extra) for i in rubric.items] == [("c1", False), ("m1", True)]  # t1: off, not in the rubric
     assert (rubric.max_points, rubric.extra_points) == (3, 2)
-    assert [area.key for area in rubric.areas] == ["callbacks", "behaviour", "property", "model", "data"]
+    assert [area.key for area in rubric.areas] == ["callbacks", "behaviour", "property", "model", "data", "explore"]
     assert rubric.graded_areas == ("callbacks", "model")  # the areas worth probing: those with items
     assert (rubric.mode("model"), rubric.mode("train"), rubric.mode("data")) == ("extra", "off", "part")
     assert rubric.item("m1").number == "4.1"  # an area keeps its number whatever the modes
 
 
-def test_without_modes_every_area_is_part_of_the_total():
+def test_the_shipped_rubric_counts_every_area_but_explore_which_is_extra_credit():
     rubric = load_rubric()
-    assert not any(item.extra for item in rubric.items) and rubric.extra_points == 0
-    assert rubric.graded_areas == tuple(area.key for area in rubric.areas) and len(rubric.areas) == 6
+    assert {item.area for item in rubric.items if item.extra} == {"explore"} and rubric.extra_points == 10
+    assert rubric.graded_areas == tuple(area.key for area in rubric.areas) and len(rubric.areas) == 7
     assert rubric.max_points == 100
 
 
@@ -147,6 +149,8 @@ def test_hidden_items_follow_their_areas_mode(tmp_path):
 def moded_rubric(folder, **modes):
     """The shipped rubric's items (the visible ones) under these [modes]."""
     text = (REPOSITORY / "grader" / "rubric.toml").read_text(encoding="utf-8")
+    modes = {**tomllib.loads(text).get("modes", {}), **modes}  # the shipped modes, these over them
+    text = re.sub(r"^\[modes\]\n(?:[a-z_]+ *= *.*\n)*", "", text, flags=re.M)
     table = "[modes]\n" + "".join(f'{key} = "{mode}"\n' for key, mode in modes.items()) + "\n"
     first = text.index("[[items]]")
     (folder / "rubric.toml").write_text(text[:first] + table + text[first:], encoding="utf-8")
@@ -162,7 +166,7 @@ def test_an_area_switched_off_is_never_probed_and_an_extra_one_is_counted_on_top
     from tests.conftest import materialize
 
     monkeypatch.setenv("GRADER_REFERENCE", "profile")  # no live reference: nothing here runs student code
-    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off")
+    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off", explore="off")
     probed = []
 
     def probe(key, submission, scratch, timeout=None):
@@ -189,7 +193,7 @@ def test_the_batch_asks_its_workers_for_the_graded_areas_only(tmp_path, monkeypa
         return Outcome(ended="exited", exit_code=1) if len(asked) == 1 else Outcome(finished=True)
 
     monkeypatch.setattr(run, "run_worker", worker)
-    areas = moded_rubric(tmp_path, behaviour="off", data="extra", train="off").graded_areas
+    areas = moded_rubric(tmp_path, behaviour="off", data="extra", train="off", explore="off").graded_areas
     assert areas == ("callbacks", "property", "model", "data")
     workers = run.Workers(tmp_path, tmp_path / "work", Limits(), jobs=1, isolated=False, warm=False, needed=1,
                           areas=areas)
@@ -206,7 +210,8 @@ def test_the_batch_judges_only_the_graded_areas_and_counts_nothing_missing(tmp_p
     from grader.batch.judge import judge
     from grader.batch.sandbox import Limits, Outcome
 
-    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off", callbacks="off")
+    rubric = moded_rubric(tmp_path, model="extra", behaviour="off", property="off", data="off", callbacks="off",
+                          explore="off")
     outcome = Outcome(finished=True, areas={key: {"failure": asdict(unfinished(key))} for key in ("model", "train")})
     grade, status, reason = judge(outcome, rubric, Limits())
     assert (status, reason) == ("graded", "")

@@ -131,7 +131,8 @@ def _write_report(out: Path, judged: Judged) -> None:
     folder = out / "submissions" / judged.submission
     title = f"{judged.submission}: {judged.status}" + (f" ({_text(judged.reason)})" if judged.reason else "")
     try:
-        page = submission_report(judged.grade, title, profile_facts("behaviour"), student_view=True)
+        page = submission_report(judged.grade, title, profile_facts("behaviour"), student_view=True,
+                                 reference_explore=profile_facts("explore") if "explore" in judged.grade.facts else None)
     except Exception as error:  # a plot that cannot be drawn must not stop the batch
         page = f"<!DOCTYPE html><p>The report could not be drawn: {type(error).__name__}</p>"
     try:

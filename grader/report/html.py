@@ -13,7 +13,7 @@ import urllib.parse
 
 from grader.grade import Grade, group_name, lost_groups, number, points
 from grader.report.credit import EXTRA, not_attempted_lines, total_line
-from grader.report.plots import histogram_png, pass_rates_png, training_runs_png
+from grader.report.plots import explore_rates_png, histogram_png, pass_rates_png, training_runs_png
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 62rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
@@ -51,7 +51,8 @@ def _page(title: str, body: str) -> str:
             f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
 
 
-def submission_report(grade: Grade, title: str, reference_behaviour=None, student_view: bool = False) -> str:
+def submission_report(grade: Grade, title: str, reference_behaviour=None, student_view: bool = False,
+                      reference_explore=None) -> str:
     """A student's page: the total, every item's points, feedback for each lost one, the runs plotted.
 
     `student_view` leaves hidden items out, saying only how many of their points were earned.
@@ -98,6 +99,12 @@ def submission_report(grade: Grade, title: str, reference_behaviour=None, studen
                      + "".join(f'<div class="note">{_e(note)}</div>' for note in grade.notes))
     if "behaviour" in grade.facts:  # not when the rubric switches the training runs' area off
         parts += _training_runs(grade.facts["behaviour"], reference_behaviour)
+    explore_png = explore_rates_png(grade.facts.get("explore"), reference_explore)
+    if explore_png:
+        parts.append("<h2>Explore: your warm-up in a real fit</h2><p>The learning rate each epoch began with, "
+                     "with your warm-up, StopAtTarget and the three callbacks: yours in red, the reference's "
+                     "in grey. After the warm-up, ReduceLROnPlateau's drop should last.</p>"
+                     + _image(explore_png, "the explore fit's learning rate per epoch", "explore-plot"))
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     parts.append(f'<p class="hidden-tag">Graded {stamp}.</p>')
     return _page(title, "\n".join(parts))

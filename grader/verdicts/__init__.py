@@ -59,6 +59,11 @@ HINTS = {
 }
 
 
+def _unfinished(failure: Failure) -> bool:
+    """Not started: the function is still the stub, or its whole module is absent (explore.py, say)."""
+    return failure.not_implemented or (failure.kind == "missing" and failure.where.endswith(".py"))
+
+
 def could_not_run(failure: Failure, expected: str = "", hint: str | None = None) -> Judgement:
     """The judgement for an item whose student function is missing, broken or unfinished.
 
@@ -69,7 +74,7 @@ def could_not_run(failure: Failure, expected: str = "", hint: str | None = None)
     default = HINTS.get(failure.kind, "Fix the error shown above (your line is the last one listed); "
                                       "then this item can be graded.")
     return Judgement(passed=False, expected=expected, found=failure.explain(), detail=failure.traceback,
-                     hint=hint or default, unfinished=failure.not_implemented)
+                     hint=hint or default, unfinished=_unfinished(failure))
 
 
 def judge_item(item: RubricItem, student, reference) -> ItemResult:
