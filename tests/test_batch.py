@@ -258,7 +258,8 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded, sub
     assert {row["status"] for name, row in graded_rows.items() if name != "broken_syntax_error"} == {"graded"}
     with open(tmp_path / "results" / "gradebook.csv") as handle:
         table = {r["submission"]: r for r in csv.DictReader(handle)}
-    assert table["reference"]["score"] == "100" and table["mistake_shuffle_once"]["data.reshuffled"] == "0"
+    # 110: the 100 and the explore step's 10 of extra credit (gradebook.csv has them apart in extra_credit)
+    assert table["reference"]["score"] == "110" and table["reference"]["extra_credit"] == "10" and table["mistake_shuffle_once"]["data.reshuffled"] == "0"
     # reports: one page per submission to send to the student (hidden items not named), one for the class
     page = (tmp_path / "results" / "submissions" / "mistake_shuffle_once" / "report.html").read_text()
     assert 'id="runs-plot"' in page and "data.reshuffled" not in page and "Total: 99 / 100 points" in page
@@ -276,7 +277,7 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded, sub
         for href, name in links:
             assert (tmp_path / "results" / href).resolve() == tmp_path / "results" / "submissions" / name / "report.html"
             assert (tmp_path / "results" / href).is_file()
-        assert "99 / 100</td><td>graded" in table and "import-error</td><td>callbacks.py could not be imported" in table
+        assert "109 / 100</td><td>graded" in table and "import-error</td><td>callbacks.py could not be imported" in table
 
 
 @pytest.mark.slow
@@ -606,7 +607,7 @@ def test_no_state_crosses_submissions_in_one_slot(tmp_path, workers):
     graded = rows(tmp_path / "results")
     logs = {name: row["log"] for name, row in graded.items()}
     # the solution still gets full marks under the filter (TensorFlow trains), but cannot leave itself behind
-    assert (graded["a_store"]["status"], graded["a_store"]["score"]) == ("graded", 100), logs["a_store"][-3000:]
+    assert (graded["a_store"]["status"], graded["a_store"]["score"]) == ("graded", 110), logs["a_store"][-3000:]
     assert "keyring: add_key refused: Operation not permitted" in logs["a_store"], logs["a_store"][-3000:]
     # the stub graded after it in the same slot finds nothing, and earns nothing
     assert (graded["b_read"]["status"], graded["b_read"]["score"]) == ("graded", 0), logs["b_read"][-3000:]

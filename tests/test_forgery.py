@@ -74,7 +74,7 @@ def test_honest_submissions_earn_on_secret_questions_what_they_earn_on_the_publi
         assert row["status"] == "graded", (name, row["reason"])
         assert row["seed"] and row["seed"] == graded_rows["stubs"]["seed"]  # one secret seed for the batch
         assert row["score"] == graded(name).score, (name, row["score"], graded(name).score)
-    assert graded_rows["correct_subclassed_early_stopping"]["score"] == 100
+    assert graded_rows["correct_subclassed_early_stopping"]["score"] == 110  # with the explore step's extra 10
 
 
 def test_the_same_seed_grades_a_submission_again_byte_for_byte(graded_rows, tmp_path):
