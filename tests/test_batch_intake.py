@@ -77,8 +77,9 @@ class StandInWorkers:
     staged: dict[str, dict[str, bytes]] = {}
     during = None  # a hook(entry, scratch) that plays student code, e.g. leaving a deep chain behind
 
-    def __init__(self, stage, work, limits, jobs, isolated, warm, needed, seed=None):
+    def __init__(self, stage, work, limits, jobs, isolated, warm, needed, seed=None, areas=()):
         self.work = work
+        self.areas = areas or AREA_KEYS  # the rubric's graded areas, as run.Workers gets them
 
     def grade(self, pending):
         for entry, folder, content in pending:
@@ -90,7 +91,7 @@ class StandInWorkers:
             if StandInWorkers.during:
                 StandInWorkers.during(entry, scratch)
             failure = asdict(Failure(kind="not_implemented", where="stand-in", summary="not implemented yet"))
-            yield entry, content, outputs.now(), Outcome(areas={key: {"failure": failure} for key in AREA_KEYS},
+            yield entry, content, outputs.now(), Outcome(areas={key: {"failure": failure} for key in self.areas},
                                                          finished=True, ended="exited", exit_code=0)
 
     def close(self):

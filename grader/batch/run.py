@@ -20,6 +20,7 @@ from contextlib import closing
 from dataclasses import asdict, replace
 from pathlib import Path
 
+from grader.areas import AREA_KEYS
 from grader.batch import gradebook
 from grader.batch.judge import ended, judge, unreadable_grade
 from grader.batch.outputs import BatchError, Judged, Summary, now, record_safely, write_outputs
@@ -120,7 +121,9 @@ def probe_in_sandbox(stage: Path, folder: Path, scratch: Path, limits: Limits, *
 def _probe_areas(stage: Path, folder: Path, scratch: Path, limits: Limits, areas: tuple[str, ...] = (),
                  **options) -> Outcome:
     areas = areas or load_rubric().graded_areas
-    outcome = run_worker(stage, folder, scratch, limits, areas=areas, **options)
+    # Every area: the worker is told none (its default, all of them), as a worker always was before areas
+    # could be switched off; a restarted one is told the areas left.
+    outcome = run_worker(stage, folder, scratch, limits, areas=() if areas == AREA_KEYS else areas, **options)
     for _ in range(RESTARTS):
         left = [key for key in areas if key not in outcome.areas]
         if outcome.finished or outcome.tampered or outcome.ended not in ("exited", "signal") or not left:
