@@ -363,6 +363,7 @@ class ExploreFacts:
     csv: str | None = None  # what the CSVLogger wrote: "8 rows, columns epoch, accuracy, ..."
     csv_problem: str | None = None
     tensorboard: tuple[str, ...] = ()  # per run folder with epoch scalars: "train: epoch_loss x8, ..."
+    logged: tuple[str, ...] = ()  # the keys of that fit's History (what TensorBoard can write as epoch scalars)
     tensorboard_problem: str | None = None
 
 

@@ -290,6 +290,7 @@ def _runs(submission, folder: Path, stop_class, warmup, make_logging, reference_
     facts["run_failure"] = failure and _named(failure, "model.fit with your explore callbacks")
     if logging_callbacks and not failure:
         logged = getattr(history, "history", None) or {}
+        facts["logged"] = tuple(sorted(logged))
         facts.update(_csv_written(logging_callbacks, log_dir, run_folder, logged))
         facts.update(_events_written(logging_callbacks, log_dir))
     return facts
