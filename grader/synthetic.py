@@ -81,3 +81,27 @@ def labels_as(labels, label_format: str):
     if label_format == "onehot":
         return np.eye(2, dtype="float32")[labels]
     return labels
+
+
+# The explore step's fixed questions, asked by grader.probes.explore and read back by its verdicts.
+# (monitor, target, val_loss, val_accuracy): where StopAtTarget must stop, edge cases first.
+STOP_CASES = (
+    ("val_accuracy", 0.9, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
+    ("val_accuracy", 0.8, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.60, 0.80, 0.90, 0.92, 0.95, 0.96)),
+    ("val_accuracy", 0.99, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
+    ("val_accuracy", 0.5, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.55, 0.60, 0.65, 0.70, 0.75, 0.80)),
+    ("val_accuracy", 0.9, (0.70, 0.60, 0.65, 0.62, 0.60, 0.58), (0.60, 0.92, 0.70, 0.72, 0.75, 0.76)),
+    ("val_loss", 0.3, (0.70, 0.50, 0.35, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
+    ("val_loss", 0.4, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
+    ("val_loss", 0.05, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
+)
+# (epoch, the rate warmup is given): the warm-up's epochs, then rates ReduceLROnPlateau could have set.
+MISSING_METRIC = ("val_auc", 0.9)  # a metric the logs never have
+RATE_CASES = ((0, 1e-3), (1, 1e-3), (2, 1e-3), (3, 1e-3), (4, 5e-4), (7, 2.5e-4), (10, 1.25e-4), (3, 3e-4))
+WARMUP_EPOCHS, BASE_LEARNING_RATE = 3, 1e-3  # the assignment's (explore.py's constants)
+# The real fit's StopAtTarget: on val_accuracy it stops the scripted plateau at its epoch 8 (0.72 against
+# 0.71: no tie), after ReduceLROnPlateau's drop at the end of epoch 6, before EarlyStopping's stop.
+RUN_MONITOR, RUN_TARGET = "val_accuracy", 0.71
+# Replays of StopAtTarget beside the reference's three on the same plateau, (where, target): after
+# them; and with a target never reached, before and after them, where EarlyStopping's stop must stand.
+POSITION_CASES = (("after", RUN_TARGET), ("before", 0.99), ("after", 0.99))

@@ -24,36 +24,17 @@ from grader.probes.callbacks import KINDS
 from grader.probes.model import batches, grading_model, grading_shape, replay_model
 from grader.probes.replay import make_event_recorder, make_scripted_metrics, rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
-from grader.synthetic import SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, blob_images, labels_as
+from grader.synthetic import (BASE_LEARNING_RATE, MISSING_METRIC, POSITION_CASES, RATE_CASES, RUN_MONITOR, RUN_TARGET,
+                              SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, STOP_CASES, WARMUP_EPOCHS,
+                              blob_images, labels_as)
 
 MODULE = "explore"
 BATCH_SIZE = 16
 TRAIN_IMAGES = VAL_IMAGES = 16
 
-# (monitor, target, val_loss, val_accuracy): where StopAtTarget must stop, edge cases first.
-STOP_CASES = (
-    ("val_accuracy", 0.9, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
-    ("val_accuracy", 0.8, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.60, 0.80, 0.90, 0.92, 0.95, 0.96)),
-    ("val_accuracy", 0.99, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
-    ("val_accuracy", 0.5, (0.70, 0.60, 0.50, 0.45, 0.40, 0.38), (0.55, 0.60, 0.65, 0.70, 0.75, 0.80)),
-    ("val_accuracy", 0.9, (0.70, 0.60, 0.65, 0.62, 0.60, 0.58), (0.60, 0.92, 0.70, 0.72, 0.75, 0.76)),
-    ("val_loss", 0.3, (0.70, 0.50, 0.35, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
-    ("val_loss", 0.4, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
-    ("val_loss", 0.05, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10), (0.50, 0.60, 0.70, 0.80, 0.90, 0.95)),
-)
-MISSING = ("val_auc", 0.9)  # a metric the logs never have
-# (epoch, the rate warmup is given): the warm-up's epochs, then rates ReduceLROnPlateau could have set.
-RATE_CASES = ((0, 1e-3), (1, 1e-3), (2, 1e-3), (3, 1e-3), (4, 5e-4), (7, 2.5e-4), (10, 1.25e-4), (3, 3e-4))
-# The real fit: StopAtTarget on val_accuracy stops the scripted plateau at its epoch 8 (0.72 against
-# 0.71: no tie), after ReduceLROnPlateau's drop at the end of epoch 6, before EarlyStopping's stop.
-RUN_MONITOR, RUN_TARGET = "val_accuracy", 0.71
-# Replays of StopAtTarget beside the reference's three on the same plateau, (where, target): after
-# them; and with a target never reached, before and after them, where EarlyStopping's stop must stand.
-POSITION_CASES = (("after", RUN_TARGET), ("before", 0.99), ("after", 0.99))
 # The searches beyond the fixed cases: values on a coarse grid, so that ties with the target are common.
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SEARCH = search_settings(max_examples=30)
-WARMUP_EPOCHS, BASE_LEARNING_RATE = 3, 1e-3  # the assignment's (explore.py's constants)
 
 
 def stop_epoch(monitor: str, target: float, values) -> int | None:
@@ -180,7 +161,7 @@ def _stopped(timeline: Timeline | None, failure: Failure | None, epochs: int) ->
 
 def _missing_metric(submission, stop_class) -> str:
     """What StopAtTarget does when the logs lack its metric: warns (or logs, or prints) and goes on?"""
-    monitor, target = MISSING
+    monitor, target = MISSING_METRIC
     val_loss, val_accuracy = STOP_CASES[0][2:]
     callback, failure = submission.call(stop_class, monitor=monitor, target=target)
     if failure:

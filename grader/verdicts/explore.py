@@ -3,23 +3,11 @@ from __future__ import annotations
 
 from grader.facts import ExploreFacts, Failure
 from grader.grade import Judgement
+from grader.synthetic import POSITION_CASES, RATE_CASES, STOP_CASES, WARMUP_EPOCHS
 from grader.verdicts import could_not_run, verdict
 
-# The cases the probe asked (kept in step with grader.probes.explore, which verdicts may not import).
-STOP_CASES = (
-    ("val_accuracy", 0.9, (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
-    ("val_accuracy", 0.8, (0.60, 0.80, 0.90, 0.92, 0.95, 0.96)),
-    ("val_accuracy", 0.99, (0.50, 0.70, 0.85, 0.91, 0.95, 0.96)),
-    ("val_accuracy", 0.5, (0.55, 0.60, 0.65, 0.70, 0.75, 0.80)),
-    ("val_accuracy", 0.9, (0.60, 0.92, 0.70, 0.72, 0.75, 0.76)),
-    ("val_loss", 0.3, (0.70, 0.50, 0.35, 0.30, 0.20, 0.10)),
-    ("val_loss", 0.4, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10)),
-    ("val_loss", 0.05, (0.70, 0.45, 0.38, 0.30, 0.20, 0.10)),
-)
-RATE_CASES = ((0, 1e-3), (1, 1e-3), (2, 1e-3), (3, 1e-3), (4, 5e-4), (7, 2.5e-4), (10, 1.25e-4), (3, 3e-4))
-WARMUP_EPOCHS = 3
-POSITIONS = ("after the three, target 0.71", "before them, target 0.99 (never reached)",
-             "after them, target 0.99")
+POSITIONS = tuple(f"{where} the three, target {target}" + (" (never reached)" if target > 0.9 else "")
+                  for where, target in POSITION_CASES)
 
 
 def _blocked(student: ExploreFacts, part: str, expected: str) -> Judgement | None:
@@ -36,7 +24,9 @@ def verdict_stop_at_target(student: ExploreFacts, reference: ExploreFacts) -> Ju
         return blocked
     hint = ("Compare the monitored value with the target at the end of every epoch (on_epoch_end), >= for "
             "accuracy and <= for a loss, and set self.model.stop_training = True as soon as it is reached.")
-    for (monitor, target, values), mine, theirs in zip(STOP_CASES, student.stop_answers, reference.stop_answers):
+    for (monitor, target, val_loss, val_accuracy), mine, theirs in zip(STOP_CASES, student.stop_answers,
+                                                                        reference.stop_answers):
+        values = val_loss if monitor == "val_loss" else val_accuracy
         if mine != theirs:
             return _side_by_side(monitor, target, values, mine, theirs, hint)
     if student.stop_search:
