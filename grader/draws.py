@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader.synthetic import SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS
+from grader.synthetic import SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, ExploreQuestions
 
 KINDS = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau")
 
@@ -788,3 +788,69 @@ def property_histories(seed: int | None, count: int = PROPERTY_COUNT,
     while len(histories) < count:
         histories.append(_random_levels(rng))
     return tuple(sorted(histories, key=_readability))
+
+
+# ---------------------------------------------------------------------------------------------
+# The explore step's questions: StopAtTarget's histories, warmup's (epoch, rate) pairs, and the
+# targets StopAtTarget is replayed with beside the reference's three callbacks
+
+# The rates warmup may be handed: the base rate and rates ReduceLROnPlateau (or a schedule) could have set.
+EXPLORE_RATES = (1e-3, 5e-4, 3e-4, 2.5e-4, 1.25e-4, 1e-4, 5e-5)
+_STOP_SHAPES = ("tie", "cross", "never", "first", "dip")  # per monitor; see _stop_case
+
+
+def explore_questions(seed: int | None, plateau, configs: dict[str, dict] | None = None) -> ExploreQuestions:
+    """None: the public cases (grader.synthetic). A seed: cases of the same shapes with fresh values,
+    on the grading's own scripted `plateau`, so that each way to get an item wrong shows on every seed:
+    a tie with the target (strict comparison), a loss monitor (the direction), a target never reached,
+    one reached at the first epoch, one reached and lost again (a stop that comes late); warm-up epochs
+    handed rates other than the base (a climb from the given rate); epoch 3 and later handed lowered
+    rates (a constant after the warm-up); a target reached before EarlyStopping's stop, and one never
+    reached, after the three (a callback that sets stop_training back to False)."""
+    from grader.synthetic import PUBLIC_EXPLORE, WARMUP_EPOCHS
+
+    if seed is None:
+        return PUBLIC_EXPLORE
+    rng = _rng("explore", seed)
+    stops = tuple(_stop_case(rng, monitor, shape) for monitor in ("val_accuracy", "val_loss")
+                  for shape in _STOP_SHAPES)
+    lowered = [rate for rate in EXPLORE_RATES if rate != EXPLORE_RATES[0]]
+    rates = tuple((epoch, float(rng.choice(lowered))) for epoch in range(WARMUP_EPOCHS))
+    rates += ((WARMUP_EPOCHS, float(rng.choice(lowered))), (WARMUP_EPOCHS, EXPLORE_RATES[0]))
+    rates += tuple((int(epoch), float(rng.choice(lowered)))
+                   for epoch in sorted(rng.choice(np.arange(WARMUP_EPOCHS + 1, 31), size=3, replace=False)))
+    val_loss, val_accuracy = plateau
+    stop = simulate(_configs(configs), val_loss, val_accuracy).last_epoch
+    # An epoch after the first and before EarlyStopping's stop where val_accuracy reaches a new high: the
+    # target lies between that high and the one before, so StopAtTarget stops there (no tie: a strict >
+    # costs stop_at_target only).
+    highs = [epoch for epoch in range(2, stop) if val_accuracy[epoch - 1] > max(val_accuracy[:epoch - 1])]
+    reach = int(rng.choice(highs)) if highs else 1
+    below = max(val_accuracy[:reach - 1]) if reach > 1 else 0.0
+    target = round((below + val_accuracy[reach - 1]) / 2, 3)
+    never = round(min(0.99, max(val_accuracy) + 0.05), 2)
+    positions = (("after", target), ("before", never), ("after", never))
+    return ExploreQuestions(stops=stops, rates=rates, positions=positions, plateau=(tuple(val_loss), tuple(val_accuracy)))
+
+
+def _stop_case(rng, monitor: str, shape: str) -> tuple:
+    """(monitor, target, val_loss, val_accuracy): the monitored series, in hundredths, shaped so that
+    the target is met exactly ("tie"), passed ("cross"), never reached, reached at the first epoch, or
+    reached and then lost ("dip"); the other series is a plain walk."""
+    loss = monitor == "val_loss"
+    epochs = int(rng.integers(4, 9))
+    at = int(rng.integers(2, epochs))  # the epoch (from 1) the target is first reached, before the last
+    target = int(rng.integers(25, 45)) if loss else int(rng.integers(70, 92))
+    away = [int(rng.integers(1, 12)) for _ in range(epochs)]  # hundredths short of the target
+    series = [target + a if loss else target - a for a in away]
+    if shape in ("tie", "cross", "dip"):
+        series[at - 1] = target if shape == "tie" else (target - 2 if loss else target + 2)
+        after = range(at, epochs)
+        for i in after:  # after the stop: anything, on either side (a late stop shows)
+            series[i] = target + (1 if shape == "dip" else -1) * int(rng.integers(1, 6)) * (1 if loss else -1)
+    elif shape == "first":
+        series[0] = target - 3 if loss else target + 3
+    values = tuple(round(v / 100, 2) for v in series)
+    other = tuple(round(v / 100, 2) for v in (
+        sorted((int(rng.integers(40, 70)) for _ in range(epochs)), reverse=not loss)))  # loss falls, accuracy rises
+    return (monitor, round(target / 100, 2), values, other) if loss else (monitor, round(target / 100, 2), other, values)

@@ -23,8 +23,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from grader.facts import (BehaviourFacts, CallbacksFacts, Failure, ListAnswers, ModelFacts, PropertyFacts,
-                          PropertyReference, TrainFacts)
+from grader.facts import (BehaviourFacts, CallbacksFacts, ExploreFacts, Failure, ListAnswers, ModelFacts,
+                          PropertyFacts, PropertyReference, TrainFacts)
 from grader.questions import Questions, Secret
 
 KINDS = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau")
@@ -63,7 +63,64 @@ def _for_questions(key: str, facts, questions: Questions, secret: Secret, base):
         return dataclasses.replace(facts, histories=questions.summaries,
                                    summaries=tuple(expected_summary(h) for h in questions.summaries),
                                    summary_failures=(None,) * len(questions.summaries))
+    if key == "explore" and isinstance(facts, ExploreFacts) and not facts.failure:
+        if questions.seed is None:  # the public questions: the reference's answers as the profile recorded them
+            return dataclasses.replace(facts, questions=questions.explore)
+        return dataclasses.replace(facts, questions=questions.explore, **explore_answers(base("callbacks"),
+                                                                                          questions.explore))
     return facts
+
+
+def explore_answers(callbacks: CallbacksFacts, asked) -> dict:
+    """The explore step's expected answers to `asked` (grader.synthetic.ExploreQuestions): from the
+    assignment's definitions of StopAtTarget and warmup (grader.probes.explore, checked against
+    reference/explore.py by the tests), and, beside the reference's three callbacks rebuilt from their
+    configurations, a StopAtTarget of that definition replayed here."""
+    from grader.probes.explore import rate_text, stop_epoch, warmup_rate
+
+    def stops(monitor, target, val_loss, val_accuracy) -> str:
+        values = val_loss if monitor == "val_loss" else val_accuracy
+        epoch = stop_epoch(monitor, target, values)
+        return f"lets all {len(values)} epochs run" if epoch in (None, len(values)) else \
+            f"stops training after epoch {epoch}"
+
+    return {"stop_answers": tuple(stops(*case) for case in asked.stops),
+            "rates": tuple(rate_text(warmup_rate(epoch, lr)) for epoch, lr in asked.rates),
+            "positions": _positions(callbacks, asked)}
+
+
+def _positions(callbacks: CallbacksFacts, asked) -> tuple[str, ...]:
+    from grader.quiet import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    from grader.probes.explore import stop_epoch
+    from grader.probes.model import reference_replay_model
+    from grader.synthetic import RUN_MONITOR
+    from grader.probes.replay import rebuild_callback, replay
+
+    class Stop(keras.callbacks.Callback):  # the assignment's StopAtTarget, by its definition
+        def __init__(self, monitor, target):
+            super().__init__()
+            self.monitor, self.target, self.seen = monitor, target, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append((logs or {}).get(self.monitor))
+            if None not in self.seen and stop_epoch(self.monitor, self.target, self.seen) is not None:
+                self.model.stop_training = True
+
+    answers = []
+    with tempfile.TemporaryDirectory(prefix="grader-expected-") as scratch:
+        model = reference_replay_model()
+        for where, target in asked.positions:
+            core = [rebuild_callback(kind, found[0].config, Path(scratch)) for kind in KINDS
+                    if (found := callbacks.of_kind(kind)) and found[0].config is not None]
+            stop = Stop(RUN_MONITOR, target)
+            timeline = replay([stop, *core] if where == "before" else [*core, stop], *asked.plateau, model)
+            answers.append(f"stops training after epoch {timeline.last_epoch}" if timeline.stopped_early
+                           else f"lets all {len(asked.plateau[0])} epochs run")
+    return tuple(answers)
 
 
 def reference_answers(callbacks: CallbacksFacts, questions: Questions) -> tuple[ListAnswers, ...]:
@@ -132,6 +189,7 @@ ANSWERS = {  # what each area answers of the grading's questions, if anything
     "property": lambda facts: bool(facts.answers),
     "model": lambda facts: bool(facts.held_out_answers),
     "train": lambda facts: bool(facts.summaries),
+    "explore": lambda facts: bool(facts.stop_answers or facts.rates or facts.positions),
 }
 
 
@@ -209,6 +267,9 @@ CHECKED = frozenset({
     "behaviour.lr_drops", "behaviour.checkpoint_saves", "behaviour.stop_epoch",
     "property.checkpoint", "property.early_stopping", "property.reduce_lr",
     "model.learns", "train.summarize",
+    # StopAtTarget's and warmup's answers to the grading's questions, and StopAtTarget's replays beside
+    # the three (the real fit's part of these items is the worker's word, but it can only cost points)
+    "explore.stop_at_target", "explore.any_position", "explore.warmup_rates", "explore.warmup_keeps_drops",
 })
 # Claims about the callbacks' settings, replayed outside on the grading's histories: settings that
 # do not act as the worker's answers say make the grading inconsistent (0 for these items).

@@ -12,6 +12,8 @@ import types
 import typing
 from dataclasses import dataclass
 
+from grader.synthetic import ExploreQuestions
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -343,28 +345,35 @@ class TrainFacts:
 
 @dataclass(frozen=True)
 class ExploreFacts:
-    """explore.py: StopAtTarget replayed on fixed histories and with a metric the logs lack, warmup
-    called on fixed (epoch, rate) pairs, and real fits of them with the reference's three callbacks."""
+    """explore.py: StopAtTarget replayed on the grading's histories and with a metric the logs lack,
+    warmup called on the grading's (epoch, rate) pairs, a real fit of them with the reference's three
+    callbacks, and StopAtTarget replayed beside the three (grader.synthetic.ExploreQuestions)."""
 
     failure: Failure | None = None  # explore.py missing, or it does not import
     stop_failure: Failure | None = None  # StopAtTarget missing or not implemented
-    stop_answers: tuple[str, ...] = ()  # per STOP_CASES: "stops training after epoch 3", "lets all 6 epochs run", ...
+    stop_answers: tuple[str, ...] = ()  # per stop question: "stops training after epoch 3", "lets all 6 epochs run", ...
     missing_metric: str | None = None  # "warns and lets all 6 epochs run", "raises KeyError: 'val_auc'", ...
     # hypothesis's smallest disagreement with the assignment's definition: (monitor, target, values, yours,
     # the definition's), or () when none was found
     stop_search: tuple = ()
     warmup_failure: Failure | None = None
-    rates: tuple[str, ...] = ()  # warmup(epoch, lr) per RATE_CASES, as text
+    rates: tuple[str, ...] = ()  # warmup(epoch, lr) per rate question, as text
     rate_search: tuple = ()  # (epoch, lr, yours, the definition's), or ()
     logging_failure: Failure | None = None
     run: Timeline | None = None  # the real fit: warmup, StopAtTarget, the reference's three, the logging callbacks
     run_failure: Failure | None = None
-    positions: tuple[str, ...] = ()  # where training stops with StopAtTarget elsewhere in the list (replays)
-    csv: str | None = None  # what the CSVLogger wrote: "8 rows, columns epoch, accuracy, ..."
+    positions: tuple[str, ...] = ()  # per position question: where training stops with StopAtTarget there (replays)
+    csv_header: tuple[str, ...] = ()  # what the CSVLogger wrote, as text: its first row,
+    csv_rows: tuple = ()  # and the others (rows of text cells)
+    history: tuple = ()  # the History of the same fit: (key, values) pairs, in key order
     csv_problem: str | None = None
     tensorboard: tuple[str, ...] = ()  # per run folder with epoch scalars: "train: epoch_loss x8, ..."
     logged: tuple[str, ...] = ()  # the keys of that fit's History (what TensorBoard can write as epoch scalars)
     tensorboard_problem: str | None = None
+    asked: str | None = None  # the digest of the questions answered (grader.questions): an echo
+    # The questions the answers above are to: set on the reference's facts by the trusted process
+    # (grader.expected), which is where the verdicts read them; a worker's are ignored.
+    questions: ExploreQuestions | None = None
 
 
 def facts_to_data(facts) -> dict:

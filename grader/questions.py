@@ -8,7 +8,9 @@ so that the worker of one submission learns nothing about another's. The seed de
   (property area),
 - the histories `summarize` is asked about (train area),
 - the images of the easy learning task the model must classify (model area): its held-out
-  images come from a second seed the worker never gets, and are handed over without labels.
+  images come from a second seed the worker never gets, and are handed over without labels;
+- the explore step's questions: the histories StopAtTarget is replayed on, the (epoch, rate)
+  pairs warmup is called with, the targets StopAtTarget is replayed with beside the three.
 
 The worker gets `Questions` (everything but the held-out labels); the trusted process keeps
 `Secret` (the held-out labels) and computes the reference's answers itself
@@ -20,6 +22,7 @@ Nothing here imports TensorFlow: the trusted side of a batch reads it before it 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import hashlib
 import json
@@ -28,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from grader.synthetic import ExploreQuestions
 
 # Enough images that a model's accuracy on them varies little from one grading to the next: a model that
 # classifies 80 % of such images right falls below model.learns's 0.67 on fewer than 1 % of draws of 96
@@ -51,11 +56,12 @@ class Questions:
     histories: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]  # the property test's list
     summaries: tuple[dict, ...]  # histories summarize is asked about
     held_out: np.ndarray  # uint8 images (HELD_OUT_IMAGES, side, side, 3), labels not included
+    explore: ExploreQuestions  # StopAtTarget's histories, warmup's (epoch, rate) pairs, the position targets
 
     @property
     def digest(self) -> str:
         """What the worker echoes: a forged answer made for other questions does not carry it."""
-        return asked_digest(self.plateau, self.histories, self.summaries)
+        return asked_digest(self.plateau, self.histories, self.summaries, self.explore)
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,8 @@ class Secret:
     labels: str
 
 
-def asked_digest(plateau, histories, summaries) -> str:
-    text = json.dumps([plateau, histories, summaries], sort_keys=True, default=list)
+def asked_digest(plateau, histories, summaries, explore) -> str:
+    text = json.dumps([plateau, histories, summaries, dataclasses.astuple(explore)], sort_keys=True, default=list)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -94,16 +100,20 @@ def asked(seed: int | None, held_out_seed: int | None = None) -> Questions:
 
 @functools.lru_cache(maxsize=4)
 def _drawn(seed: int | None) -> tuple:
-    """A seed's plateau, property list and summarize histories (no images: a worker gets those)."""
-    from grader.draws import property_histories, scripted_plateau
+    """A seed's plateau, property list, summarize histories and explore questions (no images: a worker
+    gets those)."""
+    from grader.draws import explore_questions, property_histories, scripted_plateau
 
     configs = _reference_configs()
-    return scripted_plateau(seed, configs), property_histories(seed, configs=configs), summary_histories(seed)
+    plateau = scripted_plateau(seed, configs)
+    return (plateau, property_histories(seed, configs=configs), summary_histories(seed),
+            explore_questions(seed, plateau, configs))
 
 
 def _with_images(seed: int | None, images: np.ndarray) -> Questions:
-    plateau, histories, summaries = _drawn(seed)
-    return Questions(seed=seed, plateau=plateau, histories=histories, summaries=summaries, held_out=images)
+    plateau, histories, summaries, explore = _drawn(seed)
+    return Questions(seed=seed, plateau=plateau, histories=histories, summaries=summaries, held_out=images,
+                     explore=explore)
 
 
 def secret(held_out_seed: int | None) -> Secret:

@@ -62,6 +62,38 @@ def test_explore_submission_loses_exactly_its_hand_graded_items(name, tmp_path):
     assert lost == hand_grades()[name], shown
 
 
+@pytest.mark.determinism
+@pytest.mark.parametrize("name", fixture_names(EXPLORE))
+def test_explore_submission_on_secret_questions_loses_exactly_its_hand_graded_items(name, tmp_path):
+    """In batch the step is asked questions of the grading's own seed, answered outside by the
+    assignment's definitions (grader.expected): each fixture still loses exactly what the TA takes off."""
+    from grader.questions import grading_seed
+
+    seeds = grading_seed(20261130, name, "ask"), grading_seed(20261130, name, "held-out")
+    grade = grade_submission(explore_submission(name, tmp_path), areas=("explore",), asking=seeds)
+    assert grade.inconsistent is None, grade.inconsistent
+    lost = explore_lost(grade)
+    shown = "\n".join(f"{item.id}: {item.feedback()}" for item in grade.items if item.id in lost ^ hand_grades()[name])
+    assert lost == hand_grades()[name], shown
+
+
+@pytest.mark.parametrize("seed", [11, 2**62 + 7])
+def test_the_reference_s_answers_to_secret_questions_are_those_made_outside(seed, tmp_path):
+    """The reference's explore.py, asked a seed's questions in the worker's place, answers what
+    grader.expected works out without it: every item of the step passes, nothing is inconsistent."""
+    from grader.profile import profile_facts
+    from grader.questions import asked
+
+    grade = grade_submission(REFERENCE, areas=("explore",), asking=(seed, seed + 1))
+    assert grade.inconsistent is None
+    assert all(item.passed for item in grade.items if item.area == "explore"), [
+        item.feedback() for item in grade.items if not item.passed]
+    facts = grade.facts["explore"]
+    public = profile_facts("explore")
+    assert facts.asked == asked(seed, seed + 1).digest
+    assert facts.stop_answers != public.stop_answers and facts.rates != public.rates  # other questions
+
+
 def test_the_reference_earns_the_whole_step_and_the_stubs_none(graded):
     reference, stubs = graded("reference"), graded("stubs")
     explore = [item for item in reference.items if item.area == "explore"]

@@ -100,6 +100,26 @@ def test_the_reference_s_answers_follow_the_questions(questions):
     assert public("model").held_out_labels is None  # pytest grader: the model's own held-out accuracy
     assert len(reference("property").answers) == 3
     assert all(len(a.events) == len(questions.histories) for a in reference("property").answers)
+    # the explore step: StopAtTarget's and warmup's answers by the assignment's definitions, the
+    # positions replayed here; the public questions keep the profile's recorded answers
+    explore = reference("explore")
+    assert explore.questions == questions.explore and public("explore").questions == asked(None).explore
+    assert public("explore").stop_answers == profile_facts("explore").stop_answers
+    assert len(explore.stop_answers) == len(questions.explore.stops) and explore.stop_answers != \
+        public("explore").stop_answers
+    assert len(explore.rates) == len(questions.explore.rates)
+    assert explore.positions[1:] == (f"stops training after epoch {reference('behaviour').scripted.last_epoch}",) * 2
+    assert explore.positions[0] != explore.positions[1]  # the target is reached before EarlyStopping stops
+
+
+def test_explore_answers_to_the_public_questions_void_the_grading(questions):
+    """A worker that sends the reference's explore facts from the profile (public answers) answers
+    other questions than its own: nothing it said is taken."""
+    forged = profile_facts("explore")
+    judged, reason = check_answers({"explore": forged, "train": TrainFacts()}, questions)
+    assert "other questions" in reason and all(value.kind == "inconsistent" for value in judged.values())
+    honest = dataclasses.replace(forged, asked=questions.digest)
+    assert check_answers({"explore": honest}, questions)[1] is None
 
 
 def test_model_learns_is_judged_on_the_held_out_labels_the_worker_never_had(questions):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import logging
 import shutil
 import warnings
@@ -24,9 +25,10 @@ from grader.probes.callbacks import KINDS
 from grader.probes.model import batches, grading_model, grading_shape, replay_model
 from grader.probes.replay import make_event_recorder, make_scripted_metrics, rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
-from grader.synthetic import (BASE_LEARNING_RATE, MISSING_METRIC, POSITION_CASES, RATE_CASES, RUN_MONITOR, RUN_TARGET,
-                              SCRIPTED_EPOCHS, SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, STOP_CASES, WARMUP_EPOCHS,
-                              blob_images, labels_as)
+from grader.questions import current
+from grader.synthetic import (BASE_LEARNING_RATE, MISSING_METRIC, RUN_MONITOR, RUN_TARGET, SCRIPTED_EPOCHS,
+                              SCRIPTED_VAL_ACCURACY, SCRIPTED_VAL_LOSS, STOP_CASES, WARMUP_EPOCHS, blob_images,
+                              labels_as)
 
 MODULE = "explore"
 BATCH_SIZE = 16
@@ -35,6 +37,7 @@ TRAIN_IMAGES = VAL_IMAGES = 16
 # The searches beyond the fixed cases: values on a coarse grid, so that ties with the target are common.
 LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SEARCH = search_settings(max_examples=30)
+CSV_MOST_ROWS, CSV_MOST_COLUMNS = 50, 20  # what is read of the CSV file: the fit has 12 epochs, 5 keys
 
 
 def stop_epoch(monitor: str, target: float, values) -> int | None:
@@ -59,7 +62,7 @@ def probe_explore(submission, scratch, reference_callbacks: CallbacksFacts | Non
     stop_class = submission.function(MODULE, "StopAtTarget")
     warmup = submission.function(MODULE, "warmup")
     make_logging = submission.function(MODULE, "make_logging_callbacks")
-    facts: dict = {}
+    facts: dict = {"asked": current().digest}
     if isinstance(stop_class, Failure):
         facts["stop_failure"] = stop_class
     else:
@@ -101,7 +104,7 @@ def _logging_callbacks(submission, make_logging, log_dir: Path):
 
 def _stop_answers(submission, stop_class) -> dict:
     answers = []
-    for monitor, target, val_loss, val_accuracy in STOP_CASES:
+    for monitor, target, val_loss, val_accuracy in current().explore.stops:
         callback, failure = submission.call(stop_class, monitor=monitor, target=target)
         if failure:
             if failure.not_implemented:
@@ -111,7 +114,7 @@ def _stop_answers(submission, stop_class) -> dict:
         timeline, failure = submission.call(replay, [callback], val_loss, val_accuracy, replay_model())
         if failure and failure.not_implemented:
             return {"stop_failure": _named(failure, "StopAtTarget.on_epoch_end()")}
-        answers.append(_stopped(timeline, failure, len(val_loss)))
+        answers.append(stopped_text(timeline, failure, len(val_loss)))
     return {"stop_answers": tuple(answers), "missing_metric": _missing_metric(submission, stop_class),
             "stop_search": _search_stops(submission, stop_class)}
 
@@ -137,7 +140,7 @@ def _search_stops(submission, stop_class) -> tuple:
         other = tuple(0.5 for _ in values)
         losses, accuracies = (values, other) if monitor == "val_loss" else (other, values)
         timeline, failure = submission.call(replay, [callback], losses, accuracies, replay_model())
-        return _stopped(timeline, failure, len(values))
+        return stopped_text(timeline, failure, len(values))
 
     def expected(case) -> str:  # stopping at the last epoch looks like running them all
         epoch, epochs = stop_epoch(*case), len(case[2])
@@ -151,7 +154,7 @@ def _search_stops(submission, stop_class) -> tuple:
     return (*case, answer(case), expected(case))
 
 
-def _stopped(timeline: Timeline | None, failure: Failure | None, epochs: int) -> str:
+def stopped_text(timeline: Timeline | None, failure: Failure | None, epochs: int) -> str:
     if failure:
         return f"raises {failure.summary}"
     if timeline.stopped_early:
@@ -181,7 +184,7 @@ def _missing_metric(submission, stop_class) -> str:
     if failure:
         return f"raises {failure.summary}"
     spoken = bool(caught) or bool(said.getvalue().strip())
-    outcome = _stopped(timeline, None, len(val_loss))
+    outcome = stopped_text(timeline, None, len(val_loss))
     return (f"{'warns' if spoken else 'says nothing'} and {outcome}")
 
 
@@ -193,11 +196,11 @@ def _named(failure: Failure, where: str) -> Failure:
 
 def _rates(submission, warmup) -> dict:
     rates = []
-    for epoch, lr in RATE_CASES:
+    for epoch, lr in current().explore.rates:
         value, failure = submission.call(warmup, epoch, lr)
         if failure and failure.not_implemented:
             return {"warmup_failure": _named(failure, "warmup()")}
-        rates.append(f"raises {failure.summary}" if failure else _rate_text(value))
+        rates.append(f"raises {failure.summary}" if failure else rate_text(value))
     return {"rates": tuple(rates), "rate_search": _search_rates(submission, warmup)}
 
 
@@ -210,18 +213,18 @@ def _search_rates(submission, warmup) -> tuple:
 
     def answer(case) -> str:
         value, failure = submission.call(warmup, *case)
-        return f"raises {failure.summary}" if failure else _rate_text(value)
+        return f"raises {failure.summary}" if failure else rate_text(value)
 
     cases = st.tuples(st.integers(0, 30), st.sampled_from((1e-3, 5e-4, 2.5e-4, 1e-4, 3e-4, 1e-5)))
     try:
         with without_local_constants():
-            case = find(cases, lambda case: answer(case) != _rate_text(warmup_rate(*case)), settings=SEARCH)
+            case = find(cases, lambda case: answer(case) != rate_text(warmup_rate(*case)), settings=SEARCH)
     except NoSuchExample:
         return ()
-    return (*case, answer(case), _rate_text(warmup_rate(*case)))
+    return (*case, answer(case), rate_text(warmup_rate(*case)))
 
 
-def _rate_text(value) -> str:
+def rate_text(value) -> str:
     try:
         return f"{float(value):.6g}"
     except (TypeError, ValueError):
@@ -285,23 +288,25 @@ def _core(reference_callbacks: CallbacksFacts | None, folder: Path) -> list:
 
 
 def _positions(submission, stop_class, reference_callbacks, folder: Path) -> tuple[str, ...]:
-    """Where training stops with StopAtTarget before or after the three, per POSITION_CASES (replays)."""
+    """Where training stops with StopAtTarget before or after the three, per the grading's position
+    questions, on its plateau (replays)."""
     answers = []
-    for where, target in POSITION_CASES:
+    asked = current().explore
+    for where, target in asked.positions:
         callback, failure = submission.call(stop_class, monitor=RUN_MONITOR, target=target)
         if failure:
             answers.append(f"StopAtTarget(target={target}) raises {failure.summary}")
             continue
         core = _core(reference_callbacks, folder)
         ordered = [callback, *core] if where == "before" else [*core, callback]
-        timeline, failure = submission.call(replay, ordered, SCRIPTED_VAL_LOSS, SCRIPTED_VAL_ACCURACY,
-                                            replay_model())
-        answers.append(_stopped(timeline, failure, len(SCRIPTED_VAL_LOSS)))
+        timeline, failure = submission.call(replay, ordered, *asked.plateau, replay_model())
+        answers.append(stopped_text(timeline, failure, len(SCRIPTED_VAL_LOSS)))
     return tuple(answers)
 
 
 def _csv_written(callbacks, log_dir: Path, run_folder: Path, logged: dict) -> dict:
-    """What the CSVLogger wrote, against the History of the same fit."""
+    """What the CSVLogger wrote (its header and rows, as text), and the History of the same fit (the
+    verdict compares them)."""
     import keras
 
     loggers = [cb for cb in callbacks if isinstance(cb, keras.callbacks.CSVLogger)]
@@ -313,24 +318,19 @@ def _csv_written(callbacks, log_dir: Path, run_folder: Path, logged: dict) -> di
     if not path.is_file():
         return {"csv_problem": f"the CSVLogger's file {path.name} was not written"}
     with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-        rows = list(csv.reader(handle, delimiter=getattr(loggers[0], "sep", ",")))
-    header, body = (rows[0], rows[1:]) if rows else ([], [])
-    wanted = ["epoch", *sorted(logged)]
-    same = len(body) == len(logged.get("loss", ())) and sorted(header) == sorted(wanted)
-    if same:
-        for key, values in logged.items():
-            column = header.index(key)
-            same = same and all(_close(row[column], value) for row, value in zip(body, values))
-    return {"csv": f"{len(body)} rows, columns {', '.join(header)}"
-                   + ("" if same else f" (the History of the same fit: {len(logged.get('loss', ()))} epochs, "
-                                      f"keys {', '.join(wanted)})")}
+        rows = [tuple(cell[:40] for cell in row[:CSV_MOST_COLUMNS])
+                for row in itertools.islice(csv.reader(handle, delimiter=getattr(loggers[0], "sep", ",")),
+                                            CSV_MOST_ROWS + 1)]
+    history = tuple((str(key), tuple(_number(v) for v in values[:CSV_MOST_ROWS]))
+                    for key, values in sorted(logged.items()))
+    return {"csv_header": rows[0] if rows else (), "csv_rows": tuple(rows[1:]), "history": history}
 
 
-def _close(text: str, value) -> bool:
+def _number(value) -> float | None:
     try:
-        return abs(float(text) - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
+        return float(value)
     except (TypeError, ValueError):
-        return False
+        return None
 
 
 def _events_written(callbacks, log_dir: Path) -> dict:

@@ -3,11 +3,19 @@ from __future__ import annotations
 
 from grader.facts import ExploreFacts, Failure
 from grader.grade import Judgement
-from grader.synthetic import POSITION_CASES, RATE_CASES, STOP_CASES, WARMUP_EPOCHS
+from grader.synthetic import PUBLIC_EXPLORE, WARMUP_EPOCHS, ExploreQuestions
 from grader.verdicts import could_not_run, verdict
 
-POSITIONS = tuple(f"{where} the three, target {target}" + (" (never reached)" if target > 0.9 else "")
-                  for where, target in POSITION_CASES)
+
+def _asked(reference: ExploreFacts) -> ExploreQuestions:
+    """The questions this grading asked: the trusted process sets them on the reference's facts."""
+    return reference.questions or PUBLIC_EXPLORE
+
+
+def _positions(asked: ExploreQuestions) -> tuple[str, ...]:
+    highest = max(asked.plateau[1])
+    return tuple(f"{where} the three, target {target}" + (" (never reached)" if target > highest else "")
+                 for where, target in asked.positions)
 
 
 def _blocked(student: ExploreFacts, part: str, expected: str) -> Judgement | None:
@@ -24,7 +32,7 @@ def verdict_stop_at_target(student: ExploreFacts, reference: ExploreFacts) -> Ju
         return blocked
     hint = ("Compare the monitored value with the target at the end of every epoch (on_epoch_end), >= for "
             "accuracy and <= for a loss, and set self.model.stop_training = True as soon as it is reached.")
-    for (monitor, target, val_loss, val_accuracy), mine, theirs in zip(STOP_CASES, student.stop_answers,
+    for (monitor, target, val_loss, val_accuracy), mine, theirs in zip(_asked(reference).stops, student.stop_answers,
                                                                         reference.stop_answers):
         values = val_loss if monitor == "val_loss" else val_accuracy
         if mine != theirs:
@@ -56,7 +64,8 @@ def verdict_any_position(student: ExploreFacts, reference: ExploreFacts) -> Judg
     wanted = reference.run.last_epoch if reference.run else None
     expected = (f"beside the three callbacks: in a real fit on the scripted plateau, StopAtTarget first in the "
                 f"list stops training after epoch {wanted}; and wherever it sits, "
-                + "; ".join(f"{case}: {answer}" for case, answer in zip(POSITIONS, reference.positions)))
+                + "; ".join(f"{case}: {answer}" for case, answer in zip(_positions(_asked(reference)),
+                                                                        reference.positions)))
     if blocked := _blocked(student, "stop_failure", expected):
         return blocked
     if failed := _run_failed(student):
@@ -67,7 +76,7 @@ def verdict_any_position(student: ExploreFacts, reference: ExploreFacts) -> Judg
     if student.run.last_epoch != wanted:
         return Judgement(False, expected, f"in the real fit, training ran to epoch {student.run.last_epoch}",
                          hint=hint)
-    for case, mine, theirs in zip(POSITIONS, student.positions, reference.positions):
+    for case, mine, theirs in zip(_positions(_asked(reference)), student.positions, reference.positions):
         if mine != theirs:
             return Judgement(False, expected, f"{case}: yours {mine}", hint=hint)
     return Judgement(True, expected)
@@ -93,7 +102,8 @@ def verdict_warmup_keeps_drops(student: ExploreFacts, reference: ExploreFacts) -
         return blocked
     hint = ("After the warm-up, return lr (the rate you are given) unchanged: a fixed rate there undoes "
             "every drop ReduceLROnPlateau makes.")
-    for (epoch, given), mine, theirs in [*zip(RATE_CASES, student.rates, reference.rates), _searched(student)]:
+    for (epoch, given), mine, theirs in [*zip(_asked(reference).rates, student.rates, reference.rates),
+                                         _searched(student)]:
         if epoch >= WARMUP_EPOCHS and mine != theirs:
             return Judgement(False, expected, f"warmup({epoch}, {given:g}) returns {mine}; the reference's "
                                               f"returns {theirs}", hint=hint)
@@ -112,7 +122,7 @@ def verdict_warmup_keeps_drops(student: ExploreFacts, reference: ExploreFacts) -
 
 @verdict("explore.csv_log")
 def verdict_csv_log(student: ExploreFacts, reference: ExploreFacts) -> Judgement:
-    expected = f"a CSVLogger writing, inside log_dir, one row per epoch with the History's columns: {reference.csv}"
+    expected = f"a CSVLogger writing, inside log_dir, one row per epoch with the History's columns: {_csv_text(reference)}"
     if blocked := _blocked(student, "logging_failure", expected):
         return blocked
     if student.csv_problem:
@@ -121,8 +131,42 @@ def verdict_csv_log(student: ExploreFacts, reference: ExploreFacts) -> Judgement
                               "from make_logging_callbacks.")
     if failed := _run_failed(student):
         return Judgement(False, expected, failed)
-    found = student.csv or "no CSV file"
-    return Judgement("History of the same fit" not in found, expected, found)
+    if not student.csv_header:
+        return Judgement(False, expected, "an empty CSV file")
+    if difference := _csv_difference(student):
+        return Judgement(False, expected, f"{_csv_text(student)}: {difference}",
+                         hint="Let CSVLogger write what it logs (no separator or key changes), in a file of "
+                              "its own under log_dir.")
+    return Judgement(True, expected, _csv_text(student))
+
+
+def _csv_text(facts: ExploreFacts) -> str:
+    return f"{len(facts.csv_rows)} rows, columns {', '.join(facts.csv_header)}"
+
+
+def _csv_difference(student: ExploreFacts) -> str | None:
+    """Where the CSV differs from the History of the same fit (rows, columns, values), or None."""
+    history = dict(student.history)
+    epochs = len(history.get("loss", ()))
+    wanted = ["epoch", *sorted(history)]
+    if sorted(student.csv_header) != sorted(wanted):
+        return f"the History of the same fit has the keys {', '.join(wanted)}"
+    if len(student.csv_rows) != epochs:
+        return f"the History of the same fit has {epochs} epochs"
+    for key, values in history.items():
+        column = student.csv_header.index(key)
+        for number, (row, value) in enumerate(zip(student.csv_rows, values), start=1):
+            if column >= len(row) or not _close(row[column], value):
+                shown = row[column] if column < len(row) else "nothing"
+                return f"row {number} has {key} {shown}, the History {value}"
+    return None
+
+
+def _close(text: str, value) -> bool:
+    try:
+        return abs(float(text) - float(value)) <= 1e-6 * max(1.0, abs(float(value)))
+    except (TypeError, ValueError):
+        return False
 
 
 @verdict("explore.tensorboard")
@@ -187,7 +231,8 @@ def _rates_text(reference: ExploreFacts, start: int, stop: int) -> str:
 
 def _first_rate_difference(student: ExploreFacts, reference: ExploreFacts, warmup: bool) -> str | None:
     """Where the student's warm-up rates first differ from the reference's: called directly, then in the fit."""
-    for (epoch, given), mine, theirs in [*zip(RATE_CASES, student.rates, reference.rates), _searched(student)]:
+    for (epoch, given), mine, theirs in [*zip(_asked(reference).rates, student.rates, reference.rates),
+                                         _searched(student)]:
         if epoch < WARMUP_EPOCHS and mine != theirs:
             return f"warmup({epoch}, {given:g}) returns {mine}; the reference's returns {theirs}"
     if failed := _run_failed(student):
