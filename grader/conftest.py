@@ -62,6 +62,7 @@ def pytest_configure(config):
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
     session = GradingSession(submission)
+    session.notes += submission.notes  # a notebook's: what was left out, which definition is graded
     # A keras.py (numpy.py, grader.py, ...) in the submission must not stand in for the library.
     note = shadowing_note(submission.keep_libraries_real(), submission)
     if note:

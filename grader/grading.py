@@ -204,5 +204,5 @@ def grade_submission(path, areas=None, rubric: Rubric | None = None, call_timeou
     finally:
         use(None)
     grade = judge(rubric, facts, questions=questions, secret=secret(asking[1]))
-    grade.notes += [note] if note else []
+    grade.notes += submission.notes + ([note] if note else [])
     return grade

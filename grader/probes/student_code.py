@@ -23,6 +23,7 @@ from pathlib import Path
 
 from grader.facts import Failure
 from grader.limits import ProbeTimeout, alarm_blocked, pending, time_limit
+from grader.notebook import KERNEL_MODULE, MODULE_NAMES, NotANotebook, convert, notebook_in, write_package
 from grader.probes import guard
 
 MODULES = ("data", "model", "callbacks", "train")
@@ -64,8 +65,18 @@ class Submission:
     """One submission's modules, imported lazily and at most once each."""
 
     def __init__(self, path, call_timeout: float = CALL_TIMEOUT, workdir=None):
+        # A notebook (work.ipynb, or the only one in the folder given): its definitions, converted
+        # (grader.notebook) into a package of modules in a folder of its own, graded like any other.
+        self.notebook: str | None = None  # the notebook's file name, when the submission is one
+        self.notes: list[str] = []  # what the conversion has to tell the student
+        given = Path(path).resolve()
+        notebook = notebook_in(given)
+        if notebook is not None:
+            path = self._converted(notebook)
         self.root = find_package_dir(path)
-        self.folders = tuple(dict.fromkeys((self.root, Path(path).resolve())))  # assignment/ and the folder given
+        # assignment/ and the folder given (a notebook's: the folder it is in)
+        self.folders = tuple(dict.fromkeys((self.root, Path(path).resolve(),
+                                            given.parent if notebook == given else given)))
         self.call_timeout = call_timeout
         # The working folder of every call into student code: relative paths it writes land
         # there, never in the grader's repository or the folder pytest was started in. A
@@ -83,6 +94,17 @@ class Submission:
         # reason, so one endless loop costs its time limit once, not once per call.
         self._timed_out: dict[str, Failure] = {}
 
+    def _converted(self, notebook: Path) -> Path:
+        try:
+            converted = convert(notebook.read_bytes(), notebook.name)
+        except (OSError, NotANotebook) as error:
+            raise SubmissionNotFound(f"{notebook.name}: {getattr(error, 'strerror', None) or error}") from None
+        folder = Path(tempfile.mkdtemp(prefix="grader-notebook-"))
+        weakref.finalize(self, shutil.rmtree, folder, True)
+        write_package(converted, folder)
+        self.notebook, self.notes = notebook.name, list(converted.notes)
+        return folder
+
     def module(self, name: str) -> types.ModuleType | Failure:
         if name not in self._modules:
             self._modules[name] = self._import(name)
@@ -97,8 +119,8 @@ class Submission:
         if not callable(function):
             return Failure(
                 kind="missing",
-                where=f"{function_name}() in {module_name}.py",
-                summary=f"{module_name}.py defines no function named {function_name}",
+                where=f"{function_name}() in {self.notebook or module_name + '.py'}",
+                summary=f"{self.notebook or module_name + '.py'} defines no function named {function_name}",
             )
         return function
 
@@ -263,6 +285,9 @@ class Submission:
     def _import(self, name: str):
         where = f"{name}.py"
         if not (self.root / where).is_file():
+            if self.notebook:  # the notebook has none of the step's definitions (explore's, say)
+                return Failure(kind="missing", where=where, summary=f"{self.notebook} defines none of "
+                                                                    f"{', '.join(MODULE_NAMES.get(name, ()))}")
             return Failure(kind="missing", where=where, summary=f"there is no {where} in {self.root.name}/")
         failure = self._initialise_package()
         if failure is not None:
@@ -340,10 +365,12 @@ class Submission:
 
     def _is_student_file(self, filename: str) -> bool:
         try:
-            Path(filename).resolve().relative_to(self.root)
-            return True
+            relative = Path(filename).resolve().relative_to(self.root)
         except (ValueError, OSError):
             return False
+        # a notebook's cells are the student's lines; the modules written to run them are not
+        return not (self.notebook and relative.suffix == ".py"
+                    and relative.stem in (KERNEL_MODULE, *MODULE_NAMES, "__init__"))
 
     def _raised_by_student(self, error: BaseException) -> bool:
         frames = traceback.extract_tb(error.__traceback__)

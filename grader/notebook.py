@@ -1,0 +1,355 @@
+"""A notebook as a submission: the definitions of its code cells, taken by their syntax, never run.
+
+Students of the course work in Jupyter or Colab, where a notebook holds the assignment's
+functions among everything else: `!pip install`, `tfds.load` of the real dataset, a 50-epoch
+`model.fit`, plots. `convert` reads a notebook with nbformat and keeps, cell by cell in order,
+only what defines the assignment, chosen by its syntax tree (`ast`):
+
+- imports (but Colab's own, `google.colab`, and modules that are not installed here);
+- `def`, `async def` and `class` statements, with their decorators;
+- assignments of names to values that call nothing heavy: `CHECKPOINT_PATH = "best.keras"`,
+  `IMG_SIZE = (150, 150)`, `AUTOTUNE = tf.data.AUTOTUNE`, `augment = keras.Sequential([...])`,
+  when every name they read is already defined. A value that calls a function of the notebook
+  (`model = build_model()`), loads or downloads data, trains, predicts or plots is left out.
+
+Every other top-level statement (the training run, the plots, prints) is never run. Lines of
+IPython syntax (`%matplotlib inline`, `!pip install ...`) are read as blank; a cell magic
+(`%%time`) or a cell that still does not parse is skipped; each skip is a note. When a name is
+defined more than once, the last definition in cell order is the one graded, as in a notebook
+run top to bottom, and a note says so.
+
+The result is a package of modules (`_notebook.py` with the kept code, and data.py, model.py,
+callbacks.py, train.py (and explore.py when the notebook has that step) that import from it),
+graded like any other submission. The kept code runs with each cell compiled under a name of
+its own, "work.ipynb, code cell 4", at the cell's own line numbers, so a traceback points into
+the notebook, not into a generated file. Nothing here imports TensorFlow.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.util
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The names each module of the assignment defines (assignment/*.py); a notebook's go to all of them.
+MODULE_NAMES = {
+    "data": ("IMAGE_SIZE", "BATCH_SIZE", "load_datasets"),
+    "model": ("build_model",),
+    "callbacks": ("CHECKPOINT_PATH", "make_callbacks"),
+    "train": ("EPOCHS", "train", "summarize"),
+    "explore": ("WARMUP_EPOCHS", "BASE_LEARNING_RATE", "StopAtTarget", "warmup", "make_logging_callbacks"),
+}
+OPTIONAL = ("explore",)  # written only when the notebook defines one of its names
+KERNEL_MODULE = "_notebook"
+NOTEBOOK_MAX_BYTES = 50 * 2**20  # a notebook with its outputs (plots) can be large; its code is not
+# Calls an assignment at the top of a notebook may keep: none of these (by the last name of what is called).
+HEAVY_CALLS = frozenset({
+    "load", "load_data", "builder", "download", "download_and_prepare", "get_file", "as_dataset",
+    "image_dataset_from_directory", "text_dataset_from_directory", "flow_from_directory",
+    "fit", "fit_generator", "evaluate", "predict", "train_on_batch", "save", "save_weights", "load_model",
+    "load_weights", "show", "plot", "imshow", "savefig", "figure", "subplots", "subplot", "display", "system",
+    "run", "Popen", "call", "check_output", "remove", "unlink", "rmtree", "makedirs", "mkdir", "rename",
+    "open", "exec", "eval", "compile", "__import__", "input", "sleep", "mount", "upload", "getoutput",
+    "get_ipython", "print", "summary", "take", "batch", "map", "shuffle", "prefetch", "cache", "repeat",
+})
+SKIPPED_IMPORTS = ("google.colab", "IPython", "ipywidgets")  # the notebook's front end, not the assignment
+_MAGIC = re.compile(r"^(\s*)(%|!)")
+
+
+class NotANotebook(Exception):
+    """The file cannot be read as a notebook; the message says why."""
+
+
+@dataclass
+class Converted:
+    """A notebook's kept code as module files (name -> text), and what a student should be told."""
+
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Cell:
+    number: int  # the code cell's number, from 1 (markdown and raw cells are not counted)
+    first_line: str
+    source: str  # the kept code, other lines blank: the cell's own line numbers
+
+
+def read_cells(text: str) -> list[str]:
+    """The sources of a notebook's code cells, in order (nbformat: any version it reads, as 4)."""
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+    except Exception as error:  # bad JSON, or JSON that is not a notebook
+        raise NotANotebook(f"it is not a notebook nbformat can read ({type(error).__name__}: "
+                           f"{str(error)[:200]})") from None
+    cells = []
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            cells.append("".join(source) if isinstance(source, list) else str(source))
+    return cells
+
+
+def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | None = None,
+            label: str = "code cell") -> Converted:
+    """The modules to grade for a notebook's bytes (or for `cells`, sources in order: a kernel's history).
+
+    `label` names a cell in feedback: "code cell" (by its place among the code cells), or
+    "In" for a kernel's history, where a cell is known by its execution count.
+    """
+    if cells is None:
+        if len(data) > NOTEBOOK_MAX_BYTES:
+            raise NotANotebook(f"it is larger than {NOTEBOOK_MAX_BYTES // 2**20} MB")
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        cells = read_cells(text)
+    converted = Converted(name=name)
+    defined: dict[str, list[str]] = {}  # name -> where it was defined, in order
+    scope = _Scope(known=set(dir(builtins)))
+    kept: list[_Cell] = []
+    left_out: list[str] = []
+    for index, source in enumerate(cells, start=1):
+        where = f"[{index}]" if label == "In" else f"{label} {index}"
+        lines, why = _parse(source)
+        if lines is None:
+            if why:
+                converted.notes.append(f"{name}: {where} was skipped: {why}.")
+            continue
+        tree = lines
+        if magics := [line.strip() for line in source.splitlines() if _MAGIC.match(line)]:
+            shown = ", ".join(f"`{line[:40]}`" for line in magics[:3]) + (", ..." if len(magics) > 3 else "")
+            converted.notes.append(f"{name}: {where}: IPython's {shown} not run (not Python).")
+        keep_lines: set[int] = set()
+        for node in tree.body:
+            kind = _kind(node, scope)
+            if kind is None:
+                if not _silent(node):
+                    left_out.append(_statement_text(node, source))
+                continue
+            if kind.startswith("skip:"):
+                converted.notes.append(f"{name}: {where}: {kind[5:].strip()}.")
+                continue
+            start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            keep_lines.update(range(start, node.end_lineno + 1))
+            for defined_name in _names_defined(node, scope):
+                defined.setdefault(defined_name, []).append(where)
+        if keep_lines:
+            raw = source.splitlines()
+            body = "\n".join(line if number in keep_lines else "" for number, line in enumerate(raw, start=1))
+            first = next((line.strip() for line in raw if line.strip()), "")
+            kept.append(_Cell(index, first[:60], body + "\n"))
+    for defined_name, places in defined.items():
+        if len(places) > 1 and any(defined_name in names for names in MODULE_NAMES.values()):
+            converted.notes.append(f"{name}: {defined_name} is defined in {', '.join(places[:-1])} and "
+                                   f"{places[-1]}: the last one, in {places[-1]}, is the one graded.")
+    if left_out:
+        shown = ", ".join(dict.fromkeys(left_out))
+        converted.notes.append(f"{name}: {len(left_out)} top-level statement{'s' * (len(left_out) != 1)} "
+                               f"never run by the grader (only definitions are graded): {shown[:300]}"
+                               + ("..." if len(shown) > 300 else ""))
+    converted.files = _modules(name, kept, set(defined), label, converted.notes)
+    return converted
+
+
+@dataclass
+class _Scope:
+    """The names the kept code defines so far (builtins first), and which of them imports bound."""
+
+    known: set[str]
+    imported: set[str] = field(default_factory=set)
+
+
+def _silent(node: ast.stmt) -> bool:
+    """A statement not worth a mention: `pass` (an IPython line read as blank), a docstring, `...`."""
+    return isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+
+
+def _parse(source: str):
+    """(the syntax tree, None), or (None, why the cell is skipped; "" for an empty cell)."""
+    if not source.strip():
+        return None, ""
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        return None, f"it is a cell magic ({stripped.splitlines()[0][:40]}), not Python"
+    for attempt in (source, _without_magics(source)):
+        try:
+            return ast.parse(attempt), None
+        except SyntaxError as error:
+            problem = f"it does not parse as Python (line {error.lineno}: {error.msg})"
+        except (ValueError, MemoryError, RecursionError) as error:  # a null byte, absurd nesting
+            problem = f"it cannot be read as Python ({type(error).__name__})"
+    return None, problem
+
+
+def _without_magics(source: str) -> str:
+    """IPython's line magics and shell escapes as `pass` at their indentation (line numbers kept)."""
+    return "\n".join(_MAGIC.sub(lambda m: m.group(1) + "pass  # ", line, count=1) if _MAGIC.match(line) else line
+                     for line in source.splitlines())
+
+
+def _kind(node: ast.stmt, scope: _Scope) -> str | None:
+    """"keep", "skip: <why>" (said in a note) or None (a top-level statement, never run)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return "keep"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            return "skip: a relative import, which a notebook cannot have"
+        modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+        for module in modules:
+            if any(module == skipped or module.startswith(skipped + ".") for skipped in SKIPPED_IMPORTS):
+                return f"skip: `{ast.unparse(node)[:80]}` left out (the notebook's front end, not the assignment)"
+            if not _installed(module):
+                return f"skip: `{ast.unparse(node)[:80]}` left out ({module.split('.')[0]} is not installed here)"
+        return "keep"
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if node.value is None or not all(_plain_target(t) for t in targets):
+            return None
+        return "keep" if _light(node.value, scope) else None
+    return None
+
+
+def _installed(module: str) -> bool:
+    top = module.split(".")[0]
+    if not top.isidentifier():
+        return False
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    return isinstance(target, (ast.Tuple, ast.List)) and all(isinstance(e, ast.Name) for e in target.elts)
+
+
+def _light(value: ast.expr, scope: _Scope) -> bool:
+    """A value that reads only defined names and calls nothing heavy nor anything the notebook defines."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in scope.known:
+            return False
+        if isinstance(node, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+            return False
+        if isinstance(node, ast.Call):
+            callee = node.func
+            last = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", None)
+            if last is None or last in HEAVY_CALLS:
+                return False
+            root = callee
+            while isinstance(root, (ast.Attribute, ast.Call)):  # datetime.datetime.now().strftime: datetime
+                root = root.value if isinstance(root, ast.Attribute) else root.func
+            if not isinstance(root, ast.Name) or (root.id not in scope.imported and root.id not in dir(builtins)):
+                return False  # build_model(), StopAtTarget(...): the notebook's own code never runs here
+    return True
+
+
+def _names_defined(node: ast.stmt, scope: _Scope) -> list[str]:
+    """The names a kept statement binds, now known to the statements after it."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        names = [node.name]
+    elif isinstance(node, ast.Import):
+        names = [(alias.asname or alias.name.split(".")[0]) for alias in node.names]
+        scope.imported.update(names)
+    elif isinstance(node, ast.ImportFrom):
+        names = [alias.asname or alias.name for alias in node.names if alias.name != "*"]
+        scope.imported.update(names)
+    else:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    scope.known.update(names)
+    return names
+
+
+def _statement_text(node: ast.stmt, source: str) -> str:
+    text = (ast.get_source_segment(source, node) or type(node).__name__).strip().splitlines()[0]
+    return text[:50] + ("..." if len(text) > 50 else "")
+
+
+def _modules(name: str, cells: list[_Cell], defined: set[str], label: str, notes: list[str]) -> dict[str, str]:
+    """The package's files: _notebook.py runs the kept cells; each module imports what it needs from it."""
+    entries = ",\n".join(f"    ({_cell_name(name, cell, label)!r}, {cell.source!r})" for cell in cells)
+    files = {f"{KERNEL_MODULE}.py": _KERNEL.format(name=name, cells=entries, notes=repr(notes))}
+    for module, names in MODULE_NAMES.items():
+        if module in OPTIONAL and not defined & set(names):
+            continue
+        files[f"{module}.py"] = (f'"""{module}.py of the notebook {name}: its definitions, from {KERNEL_MODULE}.py."""\n'
+                                 f"from .{KERNEL_MODULE} import *  # noqa: F401,F403\n")
+    return files
+
+
+def _cell_name(name: str, cell: _Cell, label: str) -> str:
+    """What a traceback calls the cell: "work.ipynb, code cell 4 (def build_model():)"."""
+    where = f"In [{cell.number}]" if label == "In" else f"{label} {cell.number}"
+    first = cell.first_line.replace("/", " ").replace("\\", " ")
+    return f"{name}, {where} ({first})" if first else f"{name}, {where}"
+
+
+_KERNEL = '''"""The definitions of {name}, cell by cell, written by the grader (grader/notebook.py).
+
+Each cell runs compiled under its own name, at its own line numbers, so that a traceback
+names the cell; the cell's text is registered with linecache for the lines to show.
+"""
+import linecache as _grader_linecache
+import os as _grader_os
+
+_GRADER_NOTES = {notes}
+_GRADER_CELLS = [
+{cells},
+]
+
+for _grader_name, _grader_source in _GRADER_CELLS:
+    _grader_file = _grader_os.path.join(_grader_os.path.dirname(_grader_os.path.abspath(__file__)), _grader_name)
+    _grader_linecache.cache[_grader_file] = (len(_grader_source), None, _grader_source.splitlines(True),
+                                             _grader_file)
+    exec(compile(_grader_source, _grader_file, "exec"), globals())
+del _grader_name, _grader_source, _grader_file, _grader_linecache, _grader_os
+'''
+
+
+# ---- a notebook given where a submission was expected
+
+def notebook_in(path: Path) -> Path | None:
+    """The notebook a path stands for: an .ipynb file, or the only one in a folder (or its assignment/)
+    that holds none of the assignment's modules; else None."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".ipynb":
+        return path
+    if not path.is_dir():
+        return None
+    for folder in (path / "assignment", path):
+        if folder.is_dir() and any((folder / f"{module}.py").is_file() for module in MODULE_NAMES):
+            return None
+    found = [p for folder in (path, path / "assignment") if folder.is_dir()
+             for p in sorted(folder.glob("*.ipynb")) if p.is_file() and not p.name.startswith(".")
+             and ".ipynb_checkpoints" not in p.parts]
+    return found[0] if len(found) == 1 else None
+
+
+def write_package(converted: Converted, folder: Path) -> Path:
+    """The converted modules written into folder/assignment/; that folder."""
+    package = Path(folder) / "assignment"
+    package.mkdir(parents=True, exist_ok=True)
+    for filename, text in converted.files.items():
+        (package / filename).write_text(text, encoding="utf-8")
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    return package
+
+
+def notes_of(package: Path) -> list[str]:
+    """The notes recorded in a converted package's _notebook.py (batch reads them back outside the
+    sandbox: shown to the student, never part of a score); [] for any other submission."""
+    path = Path(package) / f"{KERNEL_MODULE}.py"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["_GRADER_NOTES"]:
+                return [str(note)[:1000] for note in ast.literal_eval(node.value)][:20]
+    except (OSError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    return []
