@@ -1,9 +1,9 @@
 """The `grader` command.
 
-  grader grade [PATH] [--grader-json FILE]   grade one submission (same as pytest grader)
+  grader grade [PATH] [--grader-json FILE]   grade one submission, a folder or a notebook (as pytest grader)
   grader rubric                               list the rubric items and their points
   grader profile [--check]                    record the reference's facts in grader/profile.json
-  grader export-student OUT                   write the repository students receive
+  grader export-student OUT [--notebook]      write the repository students receive (and assignment.ipynb)
   grader batch SUBMISSIONS --out RESULTS      grade a class, each submission sandboxed
   grader merge RESULTS_1 ... --out RESULTS    join the gradebooks of shards
   grader report RESULTS                       the class report (scores, items, statuses)
@@ -103,7 +103,7 @@ def _export_student(args) -> int:
     from grader.export import ExportError, export_student
 
     try:
-        exported = export_student(args.out)
+        exported = export_student(args.out, notebook=args.notebook)
     except ExportError as error:
         print(f"grader export-student: {error}", file=sys.stderr)
         return 1
@@ -303,7 +303,7 @@ def main(argv=None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one submission folder")
-    grade.add_argument("submission", nargs="?", help="folder to grade (default: ./assignment)")
+    grade.add_argument("submission", nargs="?", help="folder or notebook (.ipynb) to grade (default: ./assignment)")
     grade.add_argument("--grader-json", metavar="FILE", help="write Gradescope's results.json here")
     grade.add_argument("pytest_args", nargs=argparse.REMAINDER, help="further pytest options")
     grade.set_defaults(run=_grade)
@@ -316,6 +316,8 @@ def main(argv=None) -> int:
     export = commands.add_parser("export-student", help="write the repository students receive "
                                  "(no reference/, no hidden items, no instructor tests)")
     export.add_argument("out", help="a new or empty folder")
+    export.add_argument("--notebook", action="store_true",
+                        help="also write assignment.ipynb: the steps as a notebook, with a cell that grades it")
     export.set_defaults(run=_export_student)
     batch = commands.add_parser("batch", help="grade a folder of submissions (folders or .zip files), each in a "
                                 "sandbox, into RESULTS/gradebook.sqlite")

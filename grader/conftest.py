@@ -25,7 +25,7 @@ quiet_tensorflow()  # before anything imports TensorFlow
 from grader import options  # noqa: E402
 from grader.areas import AREAS  # noqa: E402
 from grader.grade import Grade  # noqa: E402
-from grader.grading import DEFAULT_SUBMISSION, check_reference, judge, probe_safely, reference_facts  # noqa: E402
+from grader.grading import check_reference, default_submission, judge, probe_safely, reference_facts  # noqa: E402
 from grader.profile import ProfileError  # noqa: E402
 from grader.probes.student_code import Submission, SubmissionNotFound, shadowing_note  # noqa: E402
 from grader.rubric import load_rubric  # noqa: E402
@@ -46,7 +46,8 @@ def pytest_addoption(parser, pluginmanager):
 
 
 def pytest_configure(config):
-    path = config.getoption("--submission") or DEFAULT_SUBMISSION
+    path, chosen = (config.getoption("--submission"), None) if config.getoption("--submission") else \
+        default_submission()
     try:
         submission = Submission(path)
     except SubmissionNotFound as error:
@@ -62,7 +63,7 @@ def pytest_configure(config):
     except ProfileError as error:
         raise pytest.UsageError(f"the grader cannot grade: {error}") from None
     session = GradingSession(submission)
-    session.notes += submission.notes  # a notebook's: what was left out, which definition is graded
+    session.notes += ([chosen] if chosen else []) + submission.notes  # a notebook's: what was left out, ...
     # A keras.py (numpy.py, grader.py, ...) in the submission must not stand in for the library.
     note = shadowing_note(submission.keep_libraries_real(), submission)
     if note:

@@ -37,7 +37,7 @@ class Exported:
     edits_left_out: tuple[str, ...] = ()  # assignment/ files whose uncommitted edits the export left out
 
 
-def export_student(out) -> Exported:
+def export_student(out, notebook: bool = False) -> Exported:
     out = Path(out).resolve()
     _check_ready(out)
     stubs, edited = student_stubs()
@@ -57,6 +57,8 @@ def export_student(out) -> Exported:
     _write_pyproject(out / "pyproject.toml")
     shutil.copy(REPOSITORY / ".gitignore", out / ".gitignore")
     shutil.copytree(STUDENT_FILES / ".github", out / ".github")  # GitHub Classroom's autograding workflow
+    if notebook:
+        write_notebook(out / "assignment.ipynb", stubs, rubric.title)
 
     leaked = [p for p in ("reference", "tests", "grader/hidden") if (out / p).exists()]
     if leaked:  # cannot happen unless the code above changes; never hand out such a copy
@@ -155,6 +157,56 @@ def _write_readme(path: Path, rubric, hidden: float) -> None:
         hidden_note=hidden_note,
         area_keys=", ".join(f"`{area.key}` ({area.number})" for area in rubric.areas),
     ), encoding="utf-8")
+
+
+# The steps of the notebook, in order: the stub modules (their docstring, then their code).
+NOTEBOOK_STEPS = ("data", "model", "callbacks", "train", "explore")
+NOTEBOOK_INTRO = """\
+# {title}
+
+Work through the steps below in order: in each code cell, replace `raise NotImplementedError`
+with your code, following the `TODO` comments, and keep the names of the functions and constants.
+Run a cell after you change it.
+
+The last cell grades what you have run: `check()` shows the grade table below it, with
+*Expected / Found / Hint* for every lost point (`check("callbacks")` grades one step). The
+grader takes only your definitions (imports, functions, classes, constants): a cell that trains
+for 50 epochs, downloads the dataset or plots is never run by it, so add such cells freely.
+
+*In Colab*, first put your copy of the assignment's repository in the runtime and install it
+(one cell): `!git clone <your repository's URL> assignment-repo`, then `%cd assignment-repo` and
+`!pip install -q -e .` ([the repository's README](README.md) says more).
+"""
+
+
+def write_notebook(path: Path, stubs: dict[str, bytes], title: str) -> Path:
+    """assignment.ipynb: a markdown cell per step (the stub's docstring), a code cell per stub (its
+    code, TODOs included), and the cell that grades the notebook."""
+    import ast
+
+    import nbformat
+
+    cells = [nbformat.v4.new_markdown_cell(NOTEBOOK_INTRO.format(title=title).strip())]
+    for step in NOTEBOOK_STEPS:
+        source = stubs.get(f"{step}.py", b"").decode("utf-8")
+        if not source:
+            continue
+        tree = ast.parse(source)
+        docstring = ast.get_docstring(tree) or step
+        first = tree.body[0] if tree.body and isinstance(tree.body[0], ast.Expr) else None
+        code = "\n".join(source.splitlines()[first.end_lineno:]) if first else source
+        heading, _, rest = docstring.partition("\n")
+        cells.append(nbformat.v4.new_markdown_cell(f"## {heading.strip()}" + (f"\n\n{rest.strip()}" if rest.strip() else "")))
+        cells.append(nbformat.v4.new_code_cell(code.strip("\n")))
+    cells.append(nbformat.v4.new_markdown_cell("## Check your work\n\nRun this cell (again) after running the "
+                                               "cells above: it grades the definitions the notebook holds now."))
+    cells.append(nbformat.v4.new_code_cell("from grader import check\n\ncheck()"))
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    nbformat.validate(notebook)
+    nbformat.write(notebook, str(path))
+    return path
 
 
 INSTRUCTOR_ONLY = "# Only the instructor's repository needs what follows"

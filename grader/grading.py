@@ -25,6 +25,30 @@ from grader.verdicts import judge_item, notes_for
 REPOSITORY = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = REPOSITORY / "reference"
 DEFAULT_SUBMISSION = REPOSITORY / "assignment"
+NOTEBOOK_SUBMISSION = REPOSITORY / "assignment.ipynb"  # the students' copy exported with --notebook
+
+
+def default_submission() -> tuple[Path, str | None]:
+    """What `pytest grader` grades without --submission, and a note when it is the notebook.
+
+    ./assignment, unless ./assignment.ipynb (written by `export-student --notebook`) holds more
+    finished functions than the modules do: then the student works in the notebook.
+    """
+    if not NOTEBOOK_SUBMISSION.is_file():
+        return DEFAULT_SUBMISSION, None
+    from grader.notebook import convert
+    from grader.stubs import implemented
+
+    try:
+        in_notebook = implemented(convert(NOTEBOOK_SUBMISSION.read_bytes(), NOTEBOOK_SUBMISSION.name).code.encode())
+    except Exception:  # a notebook that cannot be read: the modules, and the notebook's own grading says why
+        return DEFAULT_SUBMISSION, None
+    in_modules = [name for path in sorted(DEFAULT_SUBMISSION.glob("*.py")) for name in implemented(path.read_bytes())
+                  if path.stem != "__main__"]
+    if len(in_notebook) > len(in_modules):
+        return NOTEBOOK_SUBMISSION, (f"Graded {NOTEBOOK_SUBMISSION.name}, which holds more of your work than "
+                                     "assignment/ (grade the modules with `pytest grader --submission assignment`).")
+    return DEFAULT_SUBMISSION, None
 HIDDEN_VERDICTS = "grader.hidden"  # instructor-only; students' copies and the sandbox have no grader/hidden
 
 

@@ -54,7 +54,8 @@ HEAVY_CALLS = frozenset({
     "open", "exec", "eval", "compile", "__import__", "input", "sleep", "mount", "upload", "getoutput",
     "get_ipython", "print", "summary", "take", "batch", "map", "shuffle", "prefetch", "cache", "repeat",
 })
-SKIPPED_IMPORTS = ("google.colab", "IPython", "ipywidgets")  # the notebook's front end, not the assignment
+# the notebook's front end (and the grader's own check cell), not the assignment
+SKIPPED_IMPORTS = ("google.colab", "IPython", "ipywidgets", "grader")
 _MAGIC = re.compile(r"^(\s*)(%|!)")
 
 
@@ -69,6 +70,7 @@ class Converted:
     name: str
     files: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    code: str = ""  # the kept code of every cell, one after the other (what stubs.implemented reads)
 
 
 @dataclass
@@ -152,6 +154,7 @@ def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | 
                                f"never run by the grader (only definitions are graded): {shown[:300]}"
                                + ("..." if len(shown) > 300 else ""))
     converted.files = _modules(name, kept, set(defined), label, converted.notes)
+    converted.code = "\n".join(cell.source for cell in kept)
     return converted
 
 

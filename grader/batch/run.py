@@ -28,7 +28,8 @@ from grader.batch import syscalls
 from grader.batch.sandbox import (CAGE_PREFIX, LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem,
                                    run_worker, sandbox_uids, warm_zygote)
 from grader.batch.watchdog import MemoryCage
-from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
+from grader.batch.submissions import (BadSubmission, clear, content_hash, discover, in_shard, notebook_notes, prepare,
+                                     remove)
 from grader.export import copy_grader
 from grader.facts import Failure
 from grader.grading import REFERENCE_DIR
@@ -168,7 +169,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     found = discover(submissions)
     if not found:
         raise BatchError(f"no submissions found in {submissions}: a submission is a folder holding assignment/ "
-                         "or the four modules (data.py, model.py, callbacks.py, train.py), or a .zip of one.")
+                         "or the four modules (data.py, model.py, callbacks.py, train.py), or a .zip of one, or a notebook (.ipynb) of them.")
     out = Path(out).resolve()
     check_output(out)
     rubric = load_rubric()
@@ -185,6 +186,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
 
     with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
         pending = _to_grade(connection, out, work, entries, rubric, versions, summary, force)
+        notes = {entry.id: notebook_notes(folder) for entry, folder, _ in pending}  # read before any worker runs
         if progress:
             progress.start(len(pending), summary)
         # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
@@ -194,6 +196,7 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
         try:
             for entry, content, started, outcome in workers.grade(pending):
                 judged = _judged(entry.id, content, started, outcome, rubric, limits, seed)  # never raises
+                judged.grade.notes += notes.get(entry.id, [])  # a notebook's, from its conversion here
                 record_safely(connection, out, judged, versions, summary, rubric)  # crashed, if it cannot
                 _discard(work / entry.id)  # a tree it cannot remove is tried again next run
                 if progress:

@@ -17,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from grader.notebook import NOTEBOOK_MAX_BYTES, NotANotebook, convert, notes_of
 from grader.probes.student_code import MODULES
 
 ZIP_MAX_BYTES = 50 * 2**20  # uncompressed; a zip bomb is refused, not extracted
@@ -91,24 +92,25 @@ def discover(folder) -> list[Entry]:
             continue
         try:
             mode = path.lstat().st_mode
-            is_zip = name.lower().endswith(".zip") and not stat.S_ISDIR(mode)
-            if not is_zip and not path.is_dir():
+            suffix = next((s for s in (".zip", ".ipynb") if name.lower().endswith(s)), None)
+            is_file = suffix is not None and not stat.S_ISDIR(mode)  # a zip, or a notebook on its own
+            if not is_file and not path.is_dir():
                 continue  # notes.txt, or a link to something that is not a submission (or to nothing)
         except OSError:
             continue  # gone since the listing
-        wanted = name[:-4] if is_zip else name
+        wanted = name[:-len(suffix)] if is_file else name
         problem = None
         if stat.S_ISLNK(mode):
             problem = (f"{_shown(name)} is a symbolic link; links are not followed (one could point at any "
                        "file the grader can read): put the submission itself in the class folder")
-        elif is_zip and not stat.S_ISREG(mode):
+        elif is_file and not stat.S_ISREG(mode):
             problem = f"{_shown(name)} is not a regular file"
         why = id_problem(wanted)
         entry_id = wanted if why is None else safe_id(name)
         if why is not None:
             problem = (f"its name {_shown(wanted)} cannot be used as an id ({why}); it is recorded as "
                        f"{entry_id!r}. Rename it to grade it")
-        if entry_id in entries:  # ann/ and ann.zip: the second is not graded in the first one's place
+        if entry_id in entries:  # ann/ and ann.zip (or ann.ipynb): the second is not graded in the first one's place
             taken = entries[entry_id].path.name
             entry_id, tries = safe_id(name), 0
             while entry_id in entries:  # a folder named like another's stand-in id
@@ -158,12 +160,18 @@ def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
     if stat.S_ISLNK(mode):  # made a link since it was found
         raise BadSubmission(f"{_shown(entry.path.name)} is a symbolic link; links are not followed")
     try:
-        files = _from_folder(entry.path) if stat.S_ISDIR(mode) else _from_zip(entry.path)
+        if stat.S_ISDIR(mode):
+            files = _from_folder(entry.path)
+        elif entry.path.name.lower().endswith(".ipynb"):
+            files = _from_notebook(entry.path.name, _read_notebook(entry.path))
+        else:
+            files = _from_zip(entry.path)
     except OSError as error:  # a file it cannot read, a folder that vanished, ...
         raise BadSubmission(f"{_shown(entry.path.name)} could not be read ({_said(error)})") from None
     if not any(f"{name}.py" in files for name in MODULES):
         expected = ", ".join(f"{name}.py" for name in MODULES)
-        raise BadSubmission(f"no assignment files found (expected {expected}, at the top or in assignment/)")
+        raise BadSubmission(f"no assignment files found (expected {expected}, at the top or in assignment/, "
+                            "or one notebook)")
     clear(destination)
     destination.mkdir(parents=True)
     digest = hashlib.sha256()
@@ -196,9 +204,52 @@ def _importable(name: str) -> bool:
     return name.endswith(".py") and name[:-3].isidentifier()
 
 
+def notebook_notes(folder: Path) -> list[str]:
+    """What converting a notebook submission has to tell the student (read from the prepared copy,
+    before its worker runs); [] for modules."""
+    return notes_of(folder)
+
+
+def _from_notebook(name: str, data: bytes) -> dict[str, bytes]:
+    """A notebook's definitions as the assignment's modules (grader.notebook), as files to grade."""
+    try:
+        converted = convert(data, name)
+    except NotANotebook as error:
+        raise BadSubmission(f"{_shown(name)} cannot be graded: {error}") from None
+    except Exception as error:  # whatever a hostile notebook makes the reader or the parser raise
+        raise BadSubmission(f"{_shown(name)} cannot be read as a notebook ({_said(error)})") from None
+    return {filename: text.encode("utf-8") for filename, text in converted.files.items()}
+
+
+def _read_notebook(path: Path) -> bytes:
+    info = path.lstat()
+    if not stat.S_ISREG(info.st_mode):
+        raise BadSubmission(f"{_shown(path.name)} is not a regular file")
+    if info.st_size > NOTEBOOK_MAX_BYTES:
+        raise BadSubmission(f"{_shown(path.name)} is larger than {NOTEBOOK_MAX_BYTES // 2**20} MB")
+    with open(path, "rb") as handle:
+        return handle.read(NOTEBOOK_MAX_BYTES + 1)
+
+
+def _notebooks_in(root: Path) -> list[Path]:
+    """The notebooks of a folder with no modules: at the top, in assignment/, or in one wrapping folder."""
+    inner = [p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith((".", "_"))]
+    folders = [root, root / "assignment"] + ([inner[0], inner[0] / "assignment"] if len(inner) == 1 else [])
+    return [path for folder in dict.fromkeys(folders) if folder.is_dir() and not folder.is_symlink()
+            for path in sorted(folder.glob("*.ipynb")) if not path.name.startswith(".") and not path.is_symlink()]
+
+
 def _from_folder(root: Path) -> dict[str, bytes]:
-    """The .py files beside the modules; symbolic links, other kinds of files and unimportable names left out."""
+    """The .py files beside the modules (or, with no modules, its one notebook's); symbolic links, other
+    kinds of files and unimportable names left out."""
     source = _module_folder(root)
+    if not any((source / f"{name}.py").is_file() for name in MODULES):
+        notebooks = _notebooks_in(root)
+        if len(notebooks) > 1:
+            raise BadSubmission(f"{_shown(root.name)} holds {len(notebooks)} notebooks and no modules: keep the "
+                                "one to grade")
+        if notebooks:
+            return _from_notebook(notebooks[0].name, _read_notebook(notebooks[0]))
     files, total = {}, 0
     for path in sorted(source.iterdir()):
         if not _importable(path.name):
@@ -266,6 +317,15 @@ def _from_zip(path: Path) -> dict[str, bytes]:
             names[name] = info
         folders = {name.parent for name in names if name.suffix == ".py" and name.stem in MODULES}
         if not folders:
+            notebooks = [name for name in names if name.suffix.lower() == ".ipynb"
+                         and ".ipynb_checkpoints" not in name.parts]
+            if len(notebooks) > 1:
+                raise BadSubmission(f"{shown} holds {len(notebooks)} notebooks and no modules: keep the one to grade")
+            if notebooks:
+                info = names[notebooks[0]]
+                if info.file_size > NOTEBOOK_MAX_BYTES:
+                    raise BadSubmission(f"{shown}: {info.filename!r} is larger than {NOTEBOOK_MAX_BYTES // 2**20} MB")
+                return _from_notebook(notebooks[0].name, _unpack(archive, info, shown, NOTEBOOK_MAX_BYTES))
             return {}
         folder = min(folders, key=lambda f: (len(f.parts), str(f)))  # the shallowest holder of modules
         files = {}
@@ -277,16 +337,16 @@ def _from_zip(path: Path) -> dict[str, bytes]:
         return files
 
 
-def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> bytes:
+def _unpack(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str, most: int = PY_MAX_BYTES) -> bytes:
     """One member, read in chunks so that a header that lies about its size cannot make it a bomb."""
     chunks, size = [], 0
     try:
         with archive.open(info) as member:
             while chunk := member.read(2**16):
                 size += len(chunk)
-                if size > PY_MAX_BYTES:
+                if size > most:
                     raise BadSubmission(f"{shown}: {info.filename!r} unpacks to more than "
-                                        f"{PY_MAX_BYTES // 2**20} MB")
+                                        f"{most // 2**20} MB")
                 chunks.append(chunk)
     except BadSubmission:
         raise
