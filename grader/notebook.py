@@ -56,7 +56,8 @@ HEAVY_CALLS = frozenset({
 })
 # the notebook's front end (and the grader's own check cell), not the assignment
 SKIPPED_IMPORTS = ("google.colab", "IPython", "ipywidgets", "grader")
-_MAGIC = re.compile(r"^(\s*)(%|!)")
+# IPython's line magics and shell escapes (`%timeit`, `!pip`), and its help (`model.fit?`, `??keras`)
+_MAGIC = re.compile(r"^(\s*)(%|!|\?\??[\w.]+\s*$|[\w.]+\?\??\s*$)")
 
 
 class NotANotebook(Exception):
@@ -110,19 +111,19 @@ def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | 
         text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
         cells = read_cells(text)
     converted = Converted(name=name)
-    defined: dict[str, list[str]] = {}  # name -> where it was defined, in order
+    defined: dict[str, list[tuple[str, str]]] = {}  # name -> (where, its text) of each definition, in order
     scope = _Scope(known=set(dir(builtins)))
     kept: list[_Cell] = []
     left_out: list[str] = []
     for index, source in enumerate(cells, start=1):
         where = f"[{index}]" if label == "In" else f"{label} {index}"
-        lines, why = _parse(source)
-        if lines is None:
+        tree, why, ipython = _parse(source)
+        parsed = _without_magics(source) if ipython else source  # what is kept: IPython's lines as `pass`
+        if tree is None:
             if why:
                 converted.notes.append(f"{name}: {where} was skipped: {why}.")
             continue
-        tree = lines
-        if magics := [line.strip() for line in source.splitlines() if _MAGIC.match(line)]:
+        if ipython and (magics := [line.strip() for line in source.splitlines() if _MAGIC.match(line)]):
             shown = ", ".join(f"`{line[:40]}`" for line in magics[:3]) + (", ..." if len(magics) > 3 else "")
             converted.notes.append(f"{name}: {where}: IPython's {shown} not run (not Python).")
         keep_lines: set[int] = set()
@@ -130,22 +131,24 @@ def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | 
             kind = _kind(node, scope)
             if kind is None:
                 if not _silent(node):
-                    left_out.append(_statement_text(node, source))
+                    left_out.append(_statement_text(node, parsed))
                 continue
             if kind.startswith("skip:"):
                 converted.notes.append(f"{name}: {where}: {kind[5:].strip()}.")
                 continue
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
             keep_lines.update(range(start, node.end_lineno + 1))
+            text = ast.get_source_segment(parsed, node) or ""
             for defined_name in _names_defined(node, scope):
-                defined.setdefault(defined_name, []).append(where)
+                defined.setdefault(defined_name, []).append((where, text))
         if keep_lines:
-            raw = source.splitlines()
+            raw = parsed.splitlines()
             body = "\n".join(line if number in keep_lines else "" for number, line in enumerate(raw, start=1))
-            first = next((line.strip() for line in raw if line.strip()), "")
+            first = next((line.strip() for line in source.splitlines() if line.strip()), "")
             kept.append(_Cell(index, first[:60], body + "\n"))
-    for defined_name, places in defined.items():
-        if len(places) > 1 and any(defined_name in names for names in MODULE_NAMES.values()):
+    for defined_name, definitions in defined.items():
+        places = [where for where, _ in definitions]
+        if len({text for _, text in definitions}) > 1 and any(defined_name in names for names in MODULE_NAMES.values()):
             converted.notes.append(f"{name}: {defined_name} is defined in {', '.join(places[:-1])} and "
                                    f"{places[-1]}: the last one, in {places[-1]}, is the one graded.")
     if left_out:
@@ -172,20 +175,21 @@ def _silent(node: ast.stmt) -> bool:
 
 
 def _parse(source: str):
-    """(the syntax tree, None), or (None, why the cell is skipped; "" for an empty cell)."""
+    """(the syntax tree, None, whether IPython's lines were blanked for it), or (None, why the cell is
+    skipped ("" for an empty cell), False)."""
     if not source.strip():
-        return None, ""
+        return None, "", False
     stripped = source.lstrip()
     if stripped.startswith("%%"):
-        return None, f"it is a cell magic ({stripped.splitlines()[0][:40]}), not Python"
-    for attempt in (source, _without_magics(source)):
+        return None, f"it is a cell magic ({stripped.splitlines()[0][:40]}), not Python", False
+    for ipython, attempt in ((False, source), (True, _without_magics(source))):
         try:
-            return ast.parse(attempt), None
+            return ast.parse(attempt), None, ipython
         except SyntaxError as error:
             problem = f"it does not parse as Python (line {error.lineno}: {error.msg})"
         except (ValueError, MemoryError, RecursionError) as error:  # a null byte, absurd nesting
             problem = f"it cannot be read as Python ({type(error).__name__})"
-    return None, problem
+    return None, problem, False
 
 
 def _without_magics(source: str) -> str:
@@ -276,7 +280,7 @@ def _statement_text(node: ast.stmt, source: str) -> str:
 
 def _modules(name: str, cells: list[_Cell], defined: set[str], label: str, notes: list[str]) -> dict[str, str]:
     """The package's files: _notebook.py runs the kept cells; each module imports what it needs from it."""
-    entries = ",\n".join(f"    ({_cell_name(name, cell, label)!r}, {cell.source!r})" for cell in cells)
+    entries = "".join(f"    ({_cell_name(name, cell, label)!r}, {cell.source!r}),\n" for cell in cells)
     files = {f"{KERNEL_MODULE}.py": _KERNEL.format(name=name, cells=entries, notes=repr(notes))}
     for module, names in MODULE_NAMES.items():
         if module in OPTIONAL and not defined & set(names):
@@ -303,15 +307,14 @@ import os as _grader_os
 
 _GRADER_NOTES = {notes}
 _GRADER_CELLS = [
-{cells},
-]
+{cells}]
 
 for _grader_name, _grader_source in _GRADER_CELLS:
     _grader_file = _grader_os.path.join(_grader_os.path.dirname(_grader_os.path.abspath(__file__)), _grader_name)
     _grader_linecache.cache[_grader_file] = (len(_grader_source), None, _grader_source.splitlines(True),
                                              _grader_file)
     exec(compile(_grader_source, _grader_file, "exec"), globals())
-del _grader_name, _grader_source, _grader_file, _grader_linecache, _grader_os
+del _grader_linecache, _grader_os
 '''
 
 
