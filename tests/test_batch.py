@@ -285,6 +285,25 @@ def test_batch_gives_the_same_grades_as_grading_in_process(tmp_path, graded, sub
 
 
 @pytest.mark.slow
+def test_batch_grades_a_notebook_as_the_same_code_in_modules(tmp_path):
+    """Issue 22: a notebook in the class folder (make_callbacks tried twice, the second with
+    patience 10) gets, item by item, the points of its modules twin, and its notes reach the student."""
+    notebook = REPOSITORY / "tests" / "notebooks" / "make_callbacks_tried_twice.ipynb"
+    (tmp_path / "class").mkdir()
+    shutil.copy(notebook, tmp_path / "class" / "nora.ipynb")
+    shutil.move(materialize("mistake_early_stopping_patience_10", tmp_path / "made"), tmp_path / "class" / "modules")
+    done = grader_batch(tmp_path / "class", "--out", tmp_path / "results", "-j", "2")
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded_rows = rows(tmp_path / "results")
+    tests = {name: {t["name"]: t["score"] for t in json.loads(graded_rows[name]["results_json"])["tests"]}
+             for name in ("nora", "modules")}
+    assert tests["nora"] == tests["modules"] and graded_rows["nora"]["status"] == "graded"
+    assert any(score < 2 for name, score in tests["nora"].items() if name.startswith("early_stopping.patience"))
+    output = json.loads(graded_rows["nora"]["results_json"])["output"]
+    assert "nora.ipynb: make_callbacks is defined in code cell 3 and code cell 5" in output
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(not ISOLATED, reason="needs bubblewrap, run as root (.ci/run installs it)")
 def test_hostile_submissions_earn_nothing_and_cannot_reach_the_reference(tmp_path):
     names = [name for name in fixture_names(HOSTILE) if name not in FORGERS]  # those: tests/test_forgery.py
