@@ -123,7 +123,7 @@ def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | 
             if why:
                 converted.notes.append(f"{name}: {where} was skipped: {why}.")
             continue
-        if ipython and (magics := [line.strip() for line in source.splitlines() if _MAGIC.match(line)]):
+        if ipython and (magics := [_printable(line.strip()) for line in source.splitlines() if _MAGIC.match(line)]):
             shown = ", ".join(f"`{line[:40]}`" for line in magics[:3]) + (", ..." if len(magics) > 3 else "")
             converted.notes.append(f"{name}: {where}: IPython's {shown} not run (not Python).")
         keep_lines: set[int] = set()
@@ -144,7 +144,7 @@ def convert(data: bytes | str, name: str = "notebook.ipynb", cells: list[str] | 
         if keep_lines:
             raw = parsed.splitlines()
             body = "\n".join(line if number in keep_lines else "" for number, line in enumerate(raw, start=1))
-            first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+            first = _printable(next((line.strip() for line in source.splitlines() if line.strip()), ""))
             kept.append(_Cell(index, first[:60], body + "\n"))
     for defined_name, definitions in defined.items():
         places = [where for where, _ in definitions]
@@ -274,8 +274,13 @@ def _names_defined(node: ast.stmt, scope: _Scope) -> list[str]:
 
 
 def _statement_text(node: ast.stmt, source: str) -> str:
-    text = (ast.get_source_segment(source, node) or type(node).__name__).strip().splitlines()[0]
+    text = _printable((ast.get_source_segment(source, node) or type(node).__name__).strip().splitlines()[0])
     return text[:50] + ("..." if len(text) > 50 else "")
+
+
+def _printable(text: str) -> str:
+    """A notebook's text as shown in a note or a cell's name: no control characters (a terminal's escapes)."""
+    return "".join(character if character.isprintable() else " " for character in text)
 
 
 def _modules(name: str, cells: list[_Cell], defined: set[str], label: str, notes: list[str]) -> dict[str, str]:
