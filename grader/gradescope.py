@@ -97,10 +97,12 @@ def run(submission, results_path, timeout: float = 900) -> dict:
             folder = Path(scratch) / "class" / "submission"
             # Only what batch grading reads (the modules' folder's .py files), as it reads them: the
             # upload's other files, however deep or large, are never copied.
-            prepare(Entry(id="submission", path=Path(submission)), folder)
+            notes: list[str] = []  # a notebook's, from its conversion here (the batch then sees modules)
+            prepare(Entry(id="submission", path=Path(submission)), folder, notes)
             summary = run_batch(Path(scratch) / "class", Path(scratch) / "out", jobs=1,
                                 limits=Limits(wall_seconds=timeout))
             results = json.loads((Path(scratch) / "out" / "submissions" / "submission" / "results.json").read_text())
+            results["output"] += "".join(f"\nNote: {note}" for note in notes)
             results["output"] += ("\nYour code ran in an isolated sandbox; the score was computed outside it."
                                   if summary.isolated else
                                   f"\nYour code ran without the sandbox ({summary.isolation_problem}).")

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.grading import grade_submission
-from grader.notebook import NotANotebook, convert, notebook_in, notes_of, write_package
+from grader.notebook import CODE_MAX_CHARACTERS, NotANotebook, convert, failure_of, notebook_in, write_package
 from tests.conftest import REFERENCE, REPOSITORY
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -107,14 +107,88 @@ def test_a_file_that_is_not_a_notebook_is_refused_with_the_reason():
         convert(b"just text", "notes.ipynb")
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
-@given(st.lists(st.text(alphabet=st.sampled_from(list("abcdef():=!%?\n\t #'\"[]{}.,0123456789\\")),
+def load(tmp_path, *sources, name="work.ipynb"):
+    """The converted package of these cells, imported: (its _notebook module, the Converted)."""
+    import importlib
+
+    converted = convert(cells_of(*sources), name)
+    folder = tmp_path / f"package_{len(list(tmp_path.iterdir()))}"
+    write_package(converted, folder)
+    sys.path.insert(0, str(folder))
+    try:
+        for stale in [n for n in sys.modules if n == "assignment" or n.startswith("assignment.")]:
+            del sys.modules[stale]
+        return importlib.import_module("assignment._notebook"), converted
+    finally:
+        sys.path.remove(str(folder))
+        for stale in [n for n in sys.modules if n == "assignment" or n.startswith("assignment.")]:
+            del sys.modules[stale]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("abcdef():=!%?;@\n\r\t #'\"[]{}.,01\\\x0c\u2028")),
                         max_size=60), max_size=6))
-def test_any_cells_convert_without_raising_into_code_that_compiles(sources):
+def test_any_cells_convert_into_modules_and_statements_that_compile(sources):
     converted = convert(cells_of(*sources), "fuzz.ipynb")
     for text in converted.files.values():
         compile(text, "module", "exec")
-    assert notes_of  # the notes of the package, read back below on real fixtures
+    scope: dict = {}
+    exec(converted.files["_notebook.py"].split("_GRADER_FAILED = {}")[0], scope)  # noqa: S102  the cells, as data
+    for _name, lines, statements in scope["_GRADER_CELLS"]:
+        for line, source, _names in statements:
+            compile("\n" * (line - 1) + source, "cell", "exec")  # each kept statement alone, at its line
+            assert source.splitlines()[0] in lines[line - 1]
+
+
+def test_a_statement_sharing_a_line_is_kept_or_left_out_alone(tmp_path):
+    module, _ = load(tmp_path, "EPOCHS = 5; RAN = print('the grader ran a print')",
+                     "BATCH = 2; model.fit(x,\n y)", "model.fit(x,\n y); SIZE = 3",
+                     "# pasted:\u2028see the docs\nimport os\nprint('ran')\x0c\nX = 1")
+    assert (module.EPOCHS, module.BATCH, module.SIZE, module.X) == (5, 2, 3, 1)
+    assert not hasattr(module, "RAN") and hasattr(module, "os")
+
+
+def test_ipython_escapes_are_read_where_ipython_reads_them(tmp_path):
+    triple = "'" * 3
+    module, converted = load(tmp_path, "%matplotlib inline\n"
+                             "def is_dog(label, name):\n    return (name\n            != 'cat')\n\n"
+                             "def pct(a, n):\n    return (a\n        % n)\n\n"
+                             "def listing():\n    files = !ls\n    return files\n"
+                             f"TEXT = {triple}\n!important\n{triple}")
+    assert module.is_dog(0, "dog") and module.pct(7, 4) == 3 and module.TEXT == "\n!important\n"
+    assert "listing" in vars(module) and not failure_of(module, "listing")
+    assert "`%matplotlib inline`" in converted.notes[0] and "!important" not in converted.notes[0]
+
+
+def test_lambdas_comprehensions_and_star_imports_define_constants(tmp_path):
+    module, _ = load(tmp_path, "from math import *\nimport tensorflow as tf",
+                     "scale = lambda image, label: (image / 255.0, label)\n"
+                     "CLASS_NAMES = [n.title() for n in ('cat', 'dog')]\nROOT = sqrt(16)")
+    assert module.scale(255.0, 1) == (1.0, 1) and module.CLASS_NAMES == ["Cat", "Dog"] and module.ROOT == 4.0
+
+
+def test_what_fetches_or_reads_the_student_s_disk_is_left_out_and_a_failure_stays_local(tmp_path):
+    module, converted = load(tmp_path, "import os, zipfile\nimport tensorflow as tf",
+                             "zip_ref = zipfile.ZipFile('/tmp/cats_and_dogs_filtered.zip', 'r')\n"
+                             "names = os.listdir('/content/train/cats')\n"
+                             "base = tf.keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False)\n"
+                             "other = make_base(weights='imagenet')",
+                             "train_ds = tfds.load('cats_vs_dogs')\nSTEPS = 3\n"
+                             "def train(model, data=train_ds, epochs=STEPS):\n    return model\n"
+                             "def summarize(history):\n    return {}")
+    assert not {"zip_ref", "names", "base", "other"} & set(vars(module))
+    assert "summarize" in vars(module) and "train" not in vars(module)  # its default reads a name never defined
+    assert failure_of(module, "train").startswith("NameError: name 'train_ds' is not defined (in work.ipynb, code cell 3")
+
+
+def test_a_notebook_s_name_is_text_never_code(tmp_path):
+    quotes = '"' * 3
+    name = f'x{quotes}+print("injected")+{quotes}\x1b[2J\n.ipynb'
+    module, converted = load(tmp_path, "def build_model():\n    return 1\nbuild_model()", name=name)
+    assert module.build_model() == 1
+    assert all("\x1b" not in note and "\n" not in note for note in converted.notes)
+    with pytest.raises(NotANotebook, match="more than"):
+        convert(b"", "big.ipynb", cells=["x = 1\n" * (CODE_MAX_CHARACTERS // 6 + 1)])
 
 
 def test_a_notebook_is_found_alone_or_as_the_only_one_in_a_folder(tmp_path):
@@ -184,9 +258,10 @@ def test_batch_takes_a_notebook_alone_in_a_folder_or_in_a_zip(tmp_path):
     assert set(entries) == {"alone", "folder", "garbled", "two", "zipped"}
     hashes = {}
     for name in ("alone", "folder", "zipped"):
-        folder, hashes[name] = prepare(entries[name], tmp_path / "out" / name)
+        notes: list[str] = []
+        folder, hashes[name] = prepare(entries[name], tmp_path / "out" / name, notes)
         assert {p.name for p in folder.iterdir()} >= {"_notebook.py", "data.py", "train.py", "explore.py"}
-        assert any("google.colab" in note for note in notes_of(folder))
+        assert any("google.colab" in note for note in notes)
     assert hashes["folder"] == hashes["zipped"]  # work.ipynb, however it came: the same content
     with pytest.raises(BadSubmission, match="2 notebooks"):
         prepare(entries["two"], tmp_path / "out" / "two")

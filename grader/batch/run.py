@@ -28,8 +28,7 @@ from grader.batch import syscalls
 from grader.batch.sandbox import (CAGE_PREFIX, LOG_TAIL, Limits, Outcome, bubblewrap, isolation_problem,
                                    run_worker, sandbox_uids, warm_zygote)
 from grader.batch.watchdog import MemoryCage
-from grader.batch.submissions import (BadSubmission, clear, content_hash, discover, in_shard, notebook_notes, prepare,
-                                     remove)
+from grader.batch.submissions import BadSubmission, clear, content_hash, discover, in_shard, prepare, remove
 from grader.export import copy_grader
 from grader.facts import Failure
 from grader.grading import REFERENCE_DIR
@@ -185,8 +184,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     MemoryCage.sweep(CAGE_PREFIX)  # the empty cgroups of batches killed before they could remove them
 
     with closing(gradebook.connect(out / "gradebook.sqlite")) as connection:
-        pending = _to_grade(connection, out, work, entries, rubric, versions, summary, force)
-        notes = {entry.id: notebook_notes(folder) for entry, folder, _ in pending}  # read before any worker runs
+        notes: dict[str, list[str]] = {}  # a notebook's, from its conversion in prepare()
+        pending = _to_grade(connection, out, work, entries, rubric, versions, summary, force, notes)
         if progress:
             progress.start(len(pending), summary)
         # one submission (a Gradescope run) gains nothing from a warm worker: it pays the import either way
@@ -213,7 +212,8 @@ def run_batch(submissions, out, jobs: int = 1, limits: Limits = Limits(), shard=
     return summary
 
 
-def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summary: Summary, force: bool) -> list:
+def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summary: Summary, force: bool,
+              notes: dict[str, list[str]]) -> list:
     """(entry, folder, content hash) of each submission to grade; unreadable ones are recorded as such.
 
     A submission already graded with the same content, grader and profile is skipped (unless `force`).
@@ -226,7 +226,7 @@ def _to_grade(connection, out: Path, work: Path, entries, rubric, versions, summ
         started = now()
         try:
             clear(work / entry.id)  # whatever an earlier run left there (a killed batch, student files)
-            folder, content = prepare(entry, work / entry.id / "submission")
+            folder, content = prepare(entry, work / entry.id / "submission", notes.setdefault(entry.id, []))
         except Exception as error:
             status, reason = (("unreadable", str(error)) if isinstance(error, BadSubmission) else
                               ("crashed", f"the grader could not read or stage this submission "

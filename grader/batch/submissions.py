@@ -17,7 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.notebook import NOTEBOOK_MAX_BYTES, NotANotebook, convert, notes_of
+from grader.notebook import NOTEBOOK_MAX_BYTES, NotANotebook, convert
 from grader.probes.student_code import MODULES
 
 ZIP_MAX_BYTES = 50 * 2**20  # uncompressed; a zip bomb is refused, not extracted
@@ -146,13 +146,14 @@ def parse_shard(text: str) -> tuple[int, int]:
     return index, count
 
 
-def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
+def prepare(entry: Entry, destination: Path, notes: list[str] | None = None) -> tuple[Path, str]:
     """Copy a submission's Python files into `destination` (world-readable); return it and a content hash.
 
     The hash covers the module files' names and bytes, so a re-upload of the same code
     is recognised as already graded, and any change to it is not. Anything that keeps the
     submission from being read raises BadSubmission with the reason; `destination` starts
-    empty, whatever an earlier run left there.
+    empty, whatever an earlier run left there. A notebook is converted into the modules here
+    (grader.notebook), and what the student should be told of it is added to `notes`.
     """
     if entry.problem:
         raise BadSubmission(entry.problem)
@@ -160,12 +161,13 @@ def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
     if stat.S_ISLNK(mode):  # made a link since it was found
         raise BadSubmission(f"{_shown(entry.path.name)} is a symbolic link; links are not followed")
     try:
+        told: list[str] = []
         if stat.S_ISDIR(mode):
-            files = _from_folder(entry.path)
+            files = _from_folder(entry.path, told)
         elif entry.path.name.lower().endswith(".ipynb"):
-            files = _from_notebook(entry.path.name, _read_notebook(entry.path))
+            files = _from_notebook(entry.path.name, _read_notebook(entry.path), told)
         else:
-            files = _from_zip(entry.path)
+            files = _from_zip(entry.path, told)
     except OSError as error:  # a file it cannot read, a folder that vanished, ...
         raise BadSubmission(f"{_shown(entry.path.name)} could not be read ({_said(error)})") from None
     if not any(f"{name}.py" in files for name in MODULES):
@@ -180,6 +182,8 @@ def prepare(entry: Entry, destination: Path) -> tuple[Path, str]:
         (destination / name).chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     destination.chmod(0o755)
+    if notes is not None:
+        notes += told
     return destination, digest.hexdigest()
 
 
@@ -204,13 +208,7 @@ def _importable(name: str) -> bool:
     return name.endswith(".py") and name[:-3].isidentifier()
 
 
-def notebook_notes(folder: Path) -> list[str]:
-    """What converting a notebook submission has to tell the student (read from the prepared copy,
-    before its worker runs); [] for modules."""
-    return notes_of(folder)
-
-
-def _from_notebook(name: str, data: bytes) -> dict[str, bytes]:
+def _from_notebook(name: str, data: bytes, notes: list[str]) -> dict[str, bytes]:
     """A notebook's definitions as the assignment's modules (grader.notebook), as files to grade."""
     try:
         converted = convert(data, name)
@@ -218,7 +216,8 @@ def _from_notebook(name: str, data: bytes) -> dict[str, bytes]:
         raise BadSubmission(f"{_shown(name)} cannot be graded: {error}") from None
     except Exception as error:  # whatever a hostile notebook makes the reader or the parser raise
         raise BadSubmission(f"{_shown(name)} cannot be read as a notebook ({_said(error)})") from None
-    return {filename: text.encode("utf-8") for filename, text in converted.files.items()}
+    notes += converted.notes
+    return {filename: text.encode("utf-8", "replace") for filename, text in converted.files.items()}
 
 
 def _read_notebook(path: Path) -> bytes:
@@ -239,7 +238,7 @@ def _notebooks_in(root: Path) -> list[Path]:
             for path in sorted(folder.glob("*.ipynb")) if not path.name.startswith(".") and not path.is_symlink()]
 
 
-def _from_folder(root: Path) -> dict[str, bytes]:
+def _from_folder(root: Path, notes: list[str]) -> dict[str, bytes]:
     """The .py files beside the modules (or, with no modules, its one notebook's); symbolic links, other
     kinds of files and unimportable names left out."""
     source = _module_folder(root)
@@ -249,7 +248,7 @@ def _from_folder(root: Path) -> dict[str, bytes]:
             raise BadSubmission(f"{_shown(root.name)} holds {len(notebooks)} notebooks and no modules: keep the "
                                 "one to grade")
         if notebooks:
-            return _from_notebook(notebooks[0].name, _read_notebook(notebooks[0]))
+            return _from_notebook(notebooks[0].name, _read_notebook(notebooks[0]), notes)
     files, total = {}, 0
     for path in sorted(source.iterdir()):
         if not _importable(path.name):
@@ -290,7 +289,7 @@ def _module_folder(root: Path) -> Path:
     return root
 
 
-def _from_zip(path: Path) -> dict[str, bytes]:
+def _from_zip(path: Path, notes: list[str]) -> dict[str, bytes]:
     """The .py files of the folder in a zip that holds the modules, read without extracting anything else."""
     shown = _shown(path.name)
     info = path.lstat()
@@ -325,7 +324,7 @@ def _from_zip(path: Path) -> dict[str, bytes]:
                 info = names[notebooks[0]]
                 if info.file_size > NOTEBOOK_MAX_BYTES:
                     raise BadSubmission(f"{shown}: {info.filename!r} is larger than {NOTEBOOK_MAX_BYTES // 2**20} MB")
-                return _from_notebook(notebooks[0].name, _unpack(archive, info, shown, NOTEBOOK_MAX_BYTES))
+                return _from_notebook(notebooks[0].name, _unpack(archive, info, shown, NOTEBOOK_MAX_BYTES), notes)
             return {}
         folder = min(folders, key=lambda f: (len(f.parts), str(f)))  # the shallowest holder of modules
         files = {}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.facts import Failure
 from grader.limits import ProbeTimeout, alarm_blocked, pending, time_limit
-from grader.notebook import KERNEL_MODULE, MODULE_NAMES, NotANotebook, convert, notebook_in, write_package
+from grader.notebook import KERNEL_MODULE, MODULE_NAMES, NotANotebook, convert, failure_of, notebook_in, write_package
 from grader.probes import guard
 
 MODULES = ("data", "model", "callbacks", "train")
@@ -117,6 +117,10 @@ class Submission:
             return module
         function = getattr(module, function_name, None)
         if not callable(function):
+            failed = failure_of(self.module(KERNEL_MODULE), function_name) if self.notebook else None
+            if failed:  # the notebook defines it, but defining it raised (a default that reads a dropped name)
+                return Failure(kind="import_error", where=f"{function_name}() in {self.notebook}",
+                               summary=f"defining {function_name} raised {failed}")
             return Failure(
                 kind="missing",
                 where=f"{function_name}() in {self.notebook or module_name + '.py'}",
