@@ -199,6 +199,11 @@ def test_a_notebook_is_found_alone_or_as_the_only_one_in_a_folder(tmp_path):
     (tmp_path / "one" / "other.ipynb").write_bytes(cells_of("x = 2"))
     assert notebook_in(tmp_path / "one") is None  # two: which one is the work is not for the grader to guess
     assert notebook_in(REFERENCE) is None  # modules: they are the submission
+    from grader.probes.student_code import Submission
+
+    # the folder a notebook is in (a downloads folder, a parent of the grader's own) is not the
+    # submission's: pytest grader would take the grader's settings there for the student's own
+    assert tmp_path / "one" not in Submission(tmp_path / "one" / "work.ipynb").folders
 
 
 # ---- notebook fixtures, graded like their .py twins

@@ -74,9 +74,9 @@ class Submission:
         if notebook is not None:
             path = self._converted(notebook)
         self.root = find_package_dir(path)
-        # assignment/ and the folder given (a notebook's: the folder it is in)
-        self.folders = tuple(dict.fromkeys((self.root, Path(path).resolve(),
-                                            given.parent if notebook == given else given)))
+        # assignment/ and the folder given (a notebook's: the folder it was converted into; the folder
+        # the notebook is in holds nothing the grading imports)
+        self.folders = tuple(dict.fromkeys((self.root, Path(path).resolve())))
         self.call_timeout = call_timeout
         # The working folder of every call into student code: relative paths it writes land
         # there, never in the grader's repository or the folder pytest was started in. A
