@@ -276,8 +276,10 @@ def test_batch_takes_a_notebook_alone_in_a_folder_or_in_a_zip(tmp_path):
 
 # ---- the students' copy as a notebook, run in a real kernel
 
-def test_the_exported_notebook_with_the_reference_pasted_in_gets_full_marks_in_its_check_cell(tmp_path):
+def test_the_exported_notebook_with_the_reference_pasted_in_gets_full_marks_in_its_check_cell(tmp_path, monkeypatch):
     from nbclient import NotebookClient
+
+    monkeypatch.delenv("PYTHONPATH", raising=False)  # the kernel imports the copy's grader, as a student's does
 
     copy = tmp_path / "copy"
     subprocess.run([sys.executable, "-m", "grader", "export-student", str(copy), "--notebook"], check=True,
