@@ -27,6 +27,8 @@ from tests.conftest import CHROMIUM, REFERENCE, STUBS, in_chromium
 from tests.test_batch_intake import deep_chain
 from tests.test_results_json import check_schema
 
+NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "colab_reference.ipynb"  # a Colab notebook, uploaded alone
+
 RUBRIC = load_rubric()
 
 
@@ -166,13 +168,14 @@ def gradescope_image(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("batch")  # Gradescope's run is a batch (see tests/conftest.py)
-@pytest.mark.parametrize("source, full", [(REFERENCE, True), (STUBS, False)], ids=["reference", "stubs"])
+@pytest.mark.parametrize("source, full", [(REFERENCE, True), (STUBS, False), (NOTEBOOK, True)],
+                         ids=["reference", "stubs", "notebook"])
 def test_gradescope_grades_from_the_zip_in_its_documented_layout(gradescope_image, source, full):
     root = gradescope_image
     shutil.rmtree(root / "submission", ignore_errors=True)
     shutil.rmtree(root / "results", ignore_errors=True)
     (root / "submission").mkdir()
-    for module in source.glob("*.py"):
+    for module in ([source] if source.suffix == ".ipynb" else source.glob("*.py")):  # a notebook: uploaded alone
         shutil.copy(module, root / "submission" / module.name)
     done = as_gradescope(root, "/autograder/run_autograder", timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -181,6 +184,8 @@ def test_gradescope_grades_from_the_zip_in_its_documented_layout(gradescope_imag
     assert data["max_score"] == RUBRIC.max_points and len(data["tests"]) == len(RUBRIC.items)
     assert {t["visibility"] for t in data["tests"]} == {"visible", "hidden"}
     assert data["score"] == (data["max_score"] + RUBRIC.extra_points if full else 0), data["output"]
+    if source.suffix == ".ipynb":  # what converting it left out reaches the student
+        assert "colab_reference.ipynb: code cell 2: `from google.colab import drive` left out" in data["output"]
     installed = list((root / "venv" / "lib").glob("python3*/site-packages/grader/hidden/held_back.json"))
     assert installed, "setup.sh's install lacks grader/hidden/held_back.json (package-data)"
 
