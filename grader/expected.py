@@ -76,13 +76,11 @@ def explore_answers(callbacks: CallbacksFacts, asked) -> dict:
     assignment's definitions of StopAtTarget and warmup (grader.probes.explore, checked against
     reference/explore.py by the tests), and, beside the reference's three callbacks rebuilt from their
     configurations, a StopAtTarget of that definition replayed here."""
-    from grader.probes.explore import rate_text, stop_epoch, warmup_rate
+    from grader.probes.explore import rate_text, stop_epoch, stop_words, warmup_rate
 
     def stops(monitor, target, val_loss, val_accuracy) -> str:
         values = val_loss if monitor == "val_loss" else val_accuracy
-        epoch = stop_epoch(monitor, target, values)
-        return f"lets all {len(values)} epochs run" if epoch in (None, len(values)) else \
-            f"stops training after epoch {epoch}"
+        return stop_words(stop_epoch(monitor, target, values), len(values))
 
     return {"stop_answers": tuple(stops(*case) for case in asked.stops),
             "rates": tuple(rate_text(warmup_rate(epoch, lr)) for epoch, lr in asked.rates),
@@ -95,7 +93,7 @@ def _positions(callbacks: CallbacksFacts, asked) -> tuple[str, ...]:
     quiet_tensorflow()
     import keras
 
-    from grader.probes.explore import stop_epoch
+    from grader.probes.explore import stop_epoch, stopped_text
     from grader.probes.model import reference_replay_model
     from grader.synthetic import RUN_MONITOR
     from grader.probes.replay import rebuild_callback, replay
@@ -118,8 +116,7 @@ def _positions(callbacks: CallbacksFacts, asked) -> tuple[str, ...]:
                     if (found := callbacks.of_kind(kind)) and found[0].config is not None]
             stop = Stop(RUN_MONITOR, target)
             timeline = replay([stop, *core] if where == "before" else [*core, stop], *asked.plateau, model)
-            answers.append(f"stops training after epoch {timeline.last_epoch}" if timeline.stopped_early
-                           else f"lets all {len(asked.plateau[0])} epochs run")
+            answers.append(stopped_text(timeline, None, len(asked.plateau[0])))
     return tuple(answers)
 
 

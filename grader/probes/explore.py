@@ -142,9 +142,8 @@ def _search_stops(submission, stop_class) -> tuple:
         timeline, failure = submission.call(replay, [callback], losses, accuracies, replay_model())
         return stopped_text(timeline, failure, len(values))
 
-    def expected(case) -> str:  # stopping at the last epoch looks like running them all
-        epoch, epochs = stop_epoch(*case), len(case[2])
-        return f"lets all {epochs} epochs run" if epoch in (None, epochs) else f"stops training after epoch {epoch}"
+    def expected(case) -> str:
+        return stop_words(stop_epoch(*case), len(case[2]))
 
     try:
         with without_local_constants():
@@ -157,9 +156,13 @@ def _search_stops(submission, stop_class) -> tuple:
 def stopped_text(timeline: Timeline | None, failure: Failure | None, epochs: int) -> str:
     if failure:
         return f"raises {failure.summary}"
-    if timeline.stopped_early:
-        return f"stops training after epoch {timeline.last_epoch}"
-    return f"lets all {epochs} epochs run"
+    return stop_words(timeline.last_epoch if timeline.stopped_early else None, epochs)
+
+
+def stop_words(epoch: int | None, epochs: int) -> str:
+    """Where training of `epochs` epochs stops, as an answer says it (stopping at the last epoch
+    looks like running them all)."""
+    return f"lets all {epochs} epochs run" if epoch in (None, epochs) else f"stops training after epoch {epoch}"
 
 
 def _missing_metric(submission, stop_class) -> str:
