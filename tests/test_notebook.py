@@ -56,18 +56,11 @@ def test_definitions_are_kept_and_top_level_work_is_not():
 
 
 def test_kept_code_keeps_each_cell_s_line_numbers_and_names_the_cell(tmp_path):
-    converted = convert(cells_of("x = 1", "%matplotlib inline\nimport math\n\n\ndef f():\n    return math.nope\n"),
-                        "work.ipynb")
-    package = write_package(converted, tmp_path)
-    sys.path.insert(0, str(tmp_path))
-    try:
-        from assignment import _notebook  # noqa: PLC0415
-        with pytest.raises(AttributeError) as raised:
-            _notebook.f()
-    finally:
-        sys.path.remove(str(tmp_path))
-        for name in [n for n in sys.modules if n == "assignment" or n.startswith("assignment.")]:
-            del sys.modules[name]
+    # imported afresh, whatever `assignment` another test of this process imported (load() sees to it)
+    _notebook, _ = load(tmp_path, "x = 1", "%matplotlib inline\nimport math\n\n\ndef f():\n    return math.nope\n")
+    package = tmp_path / "package_0" / "assignment"
+    with pytest.raises(AttributeError) as raised:
+        _notebook.f()
     frame = raised.traceback[-1]
     assert Path(str(frame.path)).name == "work.ipynb, code cell 2 (%matplotlib inline)"
     assert frame.lineno + 1 == 6  # pytest counts from 0: line 6 of the cell
