@@ -68,6 +68,10 @@ def pytest_configure(config):
     note = shadowing_note(submission.keep_libraries_real(), submission)
     if note:
         session.notes.append(note)
+    # A second process probes the later areas beside this one (grader/parallel.py), unless asked not
+    # to, or a student reads their code's prints (-s) or debugs it (--pdb): that is one process's work.
+    session.one_process = bool(config.getoption("--one-process") or config.option.capture == "no"
+                               or config.getoption("usepdb", False))
     config.stash[SESSION_KEY] = session
     for area in AREAS:  # `pytest grader -m model` grades one area
         config.addinivalue_line("markers", f"{area.key}: rubric area {area.number}, {area.title}")
@@ -116,6 +120,10 @@ class GradingSession:
         self.notes: list[str] = []  # about the run itself, after the verdicts' own
         self.threads_before = set(threading.enumerate())
         self.exit_status = 0
+        self.selected: set[str] = set()  # the areas of the items pytest will run (`-m model`: one)
+        self.one_process = True  # set by pytest_configure from the options
+        self.helper = None  # grader.parallel.Helper: the later areas, probed beside this process
+        self.helper_tried = False
 
     def threads_left(self) -> list[threading.Thread]:
         """Threads the graded code started and left running (they would keep pytest from ending)."""
@@ -124,8 +132,26 @@ class GradingSession:
 
     def area_facts(self, area: str, scratch: Path):
         if area not in self.facts:
-            self.facts[area] = probe_safely(area, self.submission, scratch)
+            self.start_helper(scratch)
+            facts = self.helper.facts(area) if self.helper is not None and area in self.helper.areas else None
+            self.facts[area] = facts if facts is not None else probe_safely(area, self.submission, scratch)
         return self.facts[area]
+
+    def start_helper(self, scratch: Path) -> None:
+        """At the first graded item: a helper process for the later areas, where it pays (grader/parallel.py)."""
+        if self.helper_tried:
+            return
+        self.helper_tried = True
+        from grader import parallel
+
+        if self.one_process or not parallel.worth_a_helper(self.selected) or not parallel.can_fork():
+            return
+        areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
+        self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
+
+    def stop_helper(self) -> None:
+        if self.helper is not None:
+            self.helper.stop()
 
     def check(self, item_id: str, scratch: Path) -> None:
         item = self.rubric.item(item_id)
@@ -164,10 +190,22 @@ def pytest_generate_tests(metafunc):
                                          for item in items])
 
 
+def pytest_collection_finish(session):
+    """The areas of the items that will run: where a helper process pays (grader/parallel.py)."""
+    grading = session.config.stash.get(SESSION_KEY, None)
+    if grading is None:
+        return
+    for item in session.items:
+        item_id = getattr(item, "callspec", None) and item.callspec.params.get("item_id")
+        if item_id:
+            grading.selected.add(grading.rubric.item(item_id).area)
+
+
 def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash.get(SESSION_KEY, None)
     if grading is None:
         return
+    grading.stop_helper()
     if grading.threads_left():
         names = ", ".join(repr(t.name) for t in grading.threads_left())
         grading.notes.append(

@@ -36,6 +36,13 @@ def add_options(parser) -> None:
         default=None,
         help="also write the grade as a self-contained HTML page, with plots of the training runs",
     )
+    group.addoption(
+        "--one-process",
+        action="store_true",
+        default=False,
+        help="probe every area in this process, one after another (slower: by default a second process "
+        "probes the later areas at the same time, on a machine with two cores)",
+    )
 
 
 def pytest_addoption(parser):
