@@ -23,7 +23,7 @@ from grader.quiet import quiet_tensorflow
 quiet_tensorflow()  # before anything imports TensorFlow
 
 from grader import options  # noqa: E402
-from grader.areas import AREAS  # noqa: E402
+from grader.areas import AREA_KEYS, AREAS  # noqa: E402
 from grader.grade import Grade  # noqa: E402
 from grader.grading import check_reference, default_submission, judge, probe_safely, reference_facts  # noqa: E402
 from grader.profile import ProfileError  # noqa: E402
@@ -133,7 +133,13 @@ class GradingSession:
     def area_facts(self, area: str, scratch: Path):
         if area not in self.facts:
             self.start_helper(scratch)
-            facts = self.helper.facts(area) if self.helper is not None and area in self.helper.areas else None
+            facts = None
+            if self.helper is not None and area in self.helper.areas:
+                # Never idle while the helper works: this process's own areas first, then its facts.
+                for own in [key for key in AREA_KEYS if key in self.selected and key not in self.helper.areas]:
+                    if own not in self.facts:
+                        self.facts[own] = probe_safely(own, self.submission, scratch)
+                facts = self.helper.facts(area)
             self.facts[area] = facts if facts is not None else probe_safely(area, self.submission, scratch)
         return self.facts[area]
 
@@ -146,8 +152,10 @@ class GradingSession:
 
         if self.one_process or not parallel.worth_a_helper(self.selected) or not parallel.can_fork():
             return
-        areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
-        self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
+        parallel.prepare()
+        if parallel.can_fork():
+            areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
+            self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
 
     def stop_helper(self) -> None:
         if self.helper is not None:

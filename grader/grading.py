@@ -9,6 +9,7 @@ from `grader.areas`, in rubric order.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import os
 import tempfile
@@ -80,6 +81,7 @@ def probe_safely(key: str, submission, scratch: Path, timeout: float = AREA_TIME
     quiet_tensorflow()
     import keras  # noqa: F401  imported outside the limit: an import cut short leaves half a module behind
 
+    settle_imports()
     try:
         with time_limit(timeout) as limit:
             try:
@@ -96,6 +98,14 @@ def probe_safely(key: str, submission, scratch: Path, timeout: float = AREA_TIME
     except Exception as error:
         return Failure(kind="crashed", where=f"your code for {key!r}",
                        summary=f"{type(error).__name__}: {error}"[:400])
+
+
+def settle_imports() -> None:
+    """Once per process: put what is loaded so far (TensorFlow and Keras are about 400,000 objects)
+    out of the cyclic collector's reach, so that its full collections during a grading walk only what
+    the grading made (one such walk was 0.1 s). Objects alive now stay alive, as modules would anyway."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
 
 
 def probe_area(key: str, submission, scratch: Path):

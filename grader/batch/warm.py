@@ -37,6 +37,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import fcntl
+import gc
 import json
 import os
 import platform
@@ -79,6 +80,7 @@ def serve(control: socket.socket) -> None:
     import tensorflow  # noqa: F401
     import tensorflow_datasets  # noqa: F401
 
+    gc.freeze()  # the imports out of the collector's reach: its walks would write to pages every fork shares
     control.send(json.dumps({"ready": os.getpid()}).encode())
     while True:
         message, fds, _, _ = socket.recv_fds(control, 1 << 16, 5)
