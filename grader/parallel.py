@@ -37,6 +37,7 @@ from pathlib import Path
 from grader.areas import AREAS, area_from_data
 from grader.facts import facts_to_data
 from grader.grading import AREA_TIMEOUT, probe_safely, settle_imports
+from grader.questions import current
 
 # The areas that train the student's model: they share one model, whose train and test steps are
 # traced once per process (grading_model), so they go together; about two thirds of a grading.
@@ -63,11 +64,12 @@ def worth_a_helper(areas) -> bool:
 
 
 def prepare() -> None:
-    """Import, before the fork, what both processes use (Keras, every probe module): once, not twice."""
+    """Make, before the fork, what both processes use (Keras and every probe module imported, the questions drawn): once, not twice."""
     import keras  # noqa: F401  imported, not run: TensorFlow's runtime does not start
 
     for area in AREAS:
         area.probe_function()
+    current()  # the questions (histories, held-out images): drawn once, for both
     settle_imports()
 
 

@@ -41,6 +41,26 @@ def test_the_trusted_summary_is_the_reference_s_on_every_recorded_history():
                {key: type(value) for key, value in answer.items()}
 
 
+def test_the_reference_s_answers_to_the_public_list_are_the_profile_s_and_a_replay_s(questions, monkeypatch):
+    """A students' copy takes the reference's answers to the public list from the profile (no replays in
+    every run); they are what Keras's own callbacks give there, and other questions are replayed."""
+    from grader import expected
+    from grader.probes.replay import keras_answers
+    from grader.questions import current
+
+    public, callbacks = current(), profile_facts("callbacks")
+    recorded = profile_facts("property")
+    assert json.dumps(recorded.histories) == json.dumps(public.histories) and len(recorded.answers) == 3
+    assert recorded.answers == tuple(keras_answers(a.kind, callbacks.of_kind(a.kind)[0].config, public.histories)
+                                     for a in recorded.answers)
+    calls = []
+    monkeypatch.setattr(expected, "reference_answers", lambda *args: calls.append(args) or ())
+    assert reference_for(public, secret(None), profile_facts)("property").answers == recorded.answers
+    assert calls == []
+    assert reference_for(questions, secret(HELD), profile_facts)("property").answers == ()  # replayed: the stand-in's
+    assert len(calls) == 1
+
+
 def test_a_worker_reads_its_questions_from_its_line_and_never_the_labels(questions):
     token, got = from_message(message("abc", SEED, HELD))
     assert token == "abc" and got.seed == SEED and got.digest == questions.digest

@@ -8,6 +8,7 @@ so the same submission meets the same histories on every run.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from grader.facts import (CallbacksFacts, Failure, ListAnswers, PropertyCheck, P
                           ReferenceEvents)
 from grader.probes.callbacks import GIVEN_CHECKPOINT_NAME, KINDS, is_kind
 from grader.probes.model import reference_replay_model, replay_model
-from grader.probes.replay import rebuild_callback, replay
+from grader.probes.replay import keras_answers, rebuild_callback, replay
 from grader.probes.search import search_settings, without_local_constants
 from grader.questions import current
 
@@ -185,7 +186,13 @@ def list_answers(kind: str, student: StudentReplays, histories) -> ListAnswers:
 
 
 def reference_property(submission, scratch: Path, callbacks: CallbacksFacts) -> PropertyReference:
-    """The reference's own search: its events on the histories every agreeing submission meets."""
+    """The reference's own search: its events on the histories every agreeing submission meets; and
+    its callbacks' answers to the public list of histories (grader.expected takes them for the public
+    questions, instead of replaying them in every students' run)."""
     looked_up: list[tuple] = []
     probe_property(submission, scratch, callbacks, looked_up=looked_up)
-    return reference_replays(looked_up)
+    histories = current().histories
+    answers = tuple(keras_answers(kind, found[0].config, histories) for kind in KINDS
+                    if (found := callbacks.of_kind(kind)) and found[0].config is not None)
+    return dataclasses.replace(reference_replays(looked_up), answers=answers, histories=histories)
+

@@ -10,10 +10,11 @@ how the property test tries hundreds of histories in a second or two.
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
-from grader.facts import EpochRecord, Timeline
+from grader.facts import EpochRecord, ListAnswers, Timeline
 
 REPLAY_INITIAL_LR = 1e-3
 
@@ -153,3 +154,21 @@ def rebuild_callback(kind: str, config: dict, scratch: Path):
     if "filepath" in config:
         config["filepath"] = str(Path(scratch) / Path(config["filepath"]).name)
     return getattr(keras.callbacks, kind)(**config)
+
+
+def keras_answers(kind: str, config: dict, histories) -> ListAnswers:
+    """keras.callbacks.<kind>(**config) replayed alone on each history: no student code, no training."""
+    import tempfile
+
+    from grader.probes.model import reference_replay_model
+
+    events = []
+    with tempfile.TemporaryDirectory(prefix="grader-expected-") as scratch:
+        model = reference_replay_model()
+        for history in histories:
+            try:
+                events.append(json.dumps(replay([rebuild_callback(kind, config, Path(scratch))], *history, model)
+                                         .events_of(kind)))
+            except Exception:
+                events.append(None)
+    return ListAnswers(kind=kind, events=tuple(events))
