@@ -157,9 +157,13 @@ class GradingSession:
             areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
             self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
 
-    def stop_helper(self) -> None:
-        if self.helper is not None:
-            self.helper.stop()
+    def stop_helper(self) -> list[str]:
+        """End the helper; the names of the threads its student code left running."""
+        if self.helper is None:
+            return []
+        left = self.helper.finish()
+        self.helper.stop()
+        return left
 
     def check(self, item_id: str, scratch: Path) -> None:
         item = self.rubric.item(item_id)
@@ -213,9 +217,9 @@ def pytest_sessionfinish(session, exitstatus):
     grading = session.config.stash.get(SESSION_KEY, None)
     if grading is None:
         return
-    grading.stop_helper()
-    if grading.threads_left():
-        names = ", ".join(repr(t.name) for t in grading.threads_left())
+    helpers = grading.stop_helper()
+    if grading.threads_left() or helpers:
+        names = ", ".join(dict.fromkeys(repr(name) for name in [t.name for t in grading.threads_left()] + helpers))
         grading.notes.append(
             f"Your code started threads that were still running when grading ended ({names}); the grader "
             "stopped them. Graded functions should finish their work before they return.")

@@ -10,10 +10,10 @@ the wall time is about the helper's part: a reference grading took 9.9 s instead
 
 - **When.** Only before TensorFlow's runtime has started: a fork of a process whose runtime
   has started hangs in its first op (NOTES.md; the batch's warm workers fork at the same
-  point). When it has (reference/ probed live in this process, or a submission whose import
-  ran an op), with one core, with `-s` or `--pdb` (a student reading their prints or
-  debugging), with `--one-process`, or when the selected items are all on one side (`pytest
-  grader -m model`), every area is probed here, as it always was.
+  point). When it has (a submission whose import ran an op), on a system other than Linux,
+  with one core, with `-s` or `--pdb` (a student reading their prints or debugging), with
+  `--one-process`, or when the selected items are all on one side (`pytest grader -m
+  model`), every area is probed here, as it always was.
 - **The same grade.** An area's facts do not depend on the process that probed it: each
   area seeds everything itself, and its facts reach the verdicts through their JSON form in
   every mode (`areas.settled`), which is the form they cross the pipe in. The helper's
@@ -31,6 +31,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def prepare() -> None:
 
 
 def can_fork() -> bool:
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 and not runtime_started()
+    """Linux only (Colab, GitHub Classroom, the course's machines): on macOS a fork of a process that
+    has loaded Apple's frameworks may crash in the child, and Windows has no fork."""
+    return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2 and not runtime_started()
 
 
 class Helper:
@@ -83,6 +86,8 @@ class Helper:
     def __init__(self, submission, areas, scratch: Path):
         self.areas = tuple(areas)
         self.received: dict[str, object] = {}
+        self.threads: list[str] = []  # the names of threads its student code left running
+        self.delivered: set[str] = set()
         self.deadline = time.monotonic() + AREA_TIMEOUT * len(self.areas) + 60
         self._buffer = b""
         scratch.mkdir(parents=True, exist_ok=True)
@@ -118,12 +123,24 @@ class Helper:
                 self._take(line)
         return self.received.pop(key, None)
 
+    def finish(self, seconds: float = 10) -> list[str]:
+        """What the helper says last (the threads its student code left), once it has sent every area;
+        a helper still at work (the run was cut short: -x, Ctrl-C) is not waited for."""
+        if self.delivered >= set(self.areas):
+            self.deadline = min(self.deadline, time.monotonic() + seconds)
+            self.facts("")  # no area is named "": reads to the end, or to the deadline
+        return self.threads
+
     def _take(self, line: bytes) -> None:
         try:
             data = json.loads(line)
+            if "threads" in data:
+                self.threads = [str(name)[:80] for name in data["threads"]][:10]
+                return
             key = data["area"]
             if key in self.areas:
                 self.received[key] = area_from_data(key, data)
+                self.delivered.add(key)
         except Exception:  # an unreadable line: that area is probed here
             pass
 
@@ -148,11 +165,16 @@ def _helper_main(submission, areas, scratch: Path, write: int) -> None:
     try:
         _die_with_parent()
         submission.workdir = scratch / "work"  # its own folder: two areas at once never share a file
-        for key in areas:
-            facts = probe_safely(key, submission, scratch)
-            line = (json.dumps({"area": key, **facts_to_data(facts)}) + "\n").encode()
+        before = set(threading.enumerate())
+
+        def send(data: dict) -> None:
+            line = (json.dumps(data) + "\n").encode()
             while line:
                 line = line[os.write(write, line):]
+
+        for key in areas:
+            send({"area": key, **facts_to_data(probe_safely(key, submission, scratch))})
+        send({"threads": [t.name for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon]})
     except BaseException:  # the areas not sent are probed by the pytest process
         pass
     finally:

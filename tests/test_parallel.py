@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import threading
 import time
 
 import pytest
@@ -21,6 +23,8 @@ def fake_probe(behaviour: dict):
             os._exit(3)
         if what == "stall":
             time.sleep(60)
+        if what == "thread":
+            threading.Thread(target=time.sleep, args=(600,), name="left-by-student").start()
         return TrainFacts(returned=f"from the helper: {key}") if key == "train" else \
             Failure(kind="crashed", where=key, summary=f"helper failure for {key}")
     return probe
@@ -79,6 +83,28 @@ def test_an_unreadable_line_is_an_area_probed_here(monkeypatch, tmp_path):
         helper.stop()
 
 
+def test_a_helper_says_which_threads_its_student_code_left_running(monkeypatch, tmp_path):
+    monkeypatch.setattr(parallel, "probe_safely", fake_probe({"model": "thread"}))
+    helper = parallel.Helper(Submission(), ("model", "train"), tmp_path / "helper")
+    try:
+        assert helper.facts("model") is not None and helper.facts("train") is not None
+        assert helper.finish() == ["left-by-student"]
+    finally:
+        helper.stop()
+
+
+def test_a_helper_still_at_work_is_not_waited_for_at_the_end(monkeypatch, tmp_path):
+    """A run cut short (-x, Ctrl-C) ends at once, its helper with it."""
+    monkeypatch.setattr(parallel, "probe_safely", fake_probe({"train": "stall"}))
+    helper = parallel.Helper(Submission(), ("model", "train"), tmp_path / "helper")
+    started = time.monotonic()
+    try:
+        assert helper.facts("model") is not None
+        assert helper.finish() == [] and time.monotonic() - started < 5
+    finally:
+        helper.stop()
+
+
 def test_a_helper_is_only_worth_it_with_areas_on_both_sides():
     assert parallel.worth_a_helper({"callbacks", "model"}) and parallel.worth_a_helper({"data", "behaviour"})
     assert not parallel.worth_a_helper({"model", "explore"}) and not parallel.worth_a_helper({"callbacks", "property"})
@@ -108,3 +134,25 @@ def test_a_grading_with_a_helper_is_the_one_process_grading(name, tmp_path, subm
         helped = list(base.glob("scratch*/helper"))
         assert bool(helped) == (mode == "helper"), (mode, list(base.rglob("*"))[:20])
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_threads_left_by_code_the_helper_ran_are_named_under_the_grade(tmp_path):
+    """make_logging_callbacks() (only the explore area, which the helper probes, calls it) starts a
+    thread and leaves it running: the note under the table names it, as in one process."""
+    from tests.conftest import REPOSITORY
+
+    submission = tmp_path / "submission"
+    shutil.copytree(REPOSITORY / "reference", submission, ignore=shutil.ignore_patterns("__pycache__"))
+    explore = submission / "explore.py"
+    explore.write_text(explore.read_text().replace('def make_logging_callbacks(log_dir="logs"):', (
+        "import threading as _threading\n\n\n"
+        'def make_logging_callbacks(log_dir="logs"):\n'
+        "    _threading.Thread(target=__import__('time').sleep, args=(600,), name='left-in-explore').start()\n"
+        "    return _make_logging_callbacks(log_dir)\n\n\n"
+        'def _make_logging_callbacks(log_dir="logs"):'), 1))
+    run = run_grader("--submission", str(submission), "-q", GRADER_REFERENCE="profile")
+    shown = " ".join(run.stdout.split())
+    assert "'left-in-explore'" in shown and "stopped them" in shown, run.stdout[-3000:]
+    assert "Total: 100 / 100 points, + 10 / 10" in shown
