@@ -6,7 +6,8 @@ first graded item, the pytest process forks a helper that probes the areas that 
 student's model (HELPER_AREAS: behaviour, model, explore), while it probes the others itself
 (callbacks, property, data, train) and then takes the helper's facts as their tests come.
 The work is the same (the three training areas share one traced model in either process);
-the wall time is about the helper's part: a reference grading took 9.9 s instead of 12.4 s.
+the wall time is about the helper's part: a reference grading took 10.4 s instead of 12.3 s
+(BENCHMARKS.md).
 
 - **When.** Only before TensorFlow's runtime has started: a fork of a process whose runtime
   has started hangs in its first op (NOTES.md; the batch's warm workers fork at the same
