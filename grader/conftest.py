@@ -144,7 +144,8 @@ class GradingSession:
         return self.facts[area]
 
     def start_helper(self, scratch: Path) -> None:
-        """At the first graded item: a helper process for the later areas, where it pays (grader/parallel.py)."""
+        """At the first graded item: a helper process for the training areas, where it pays
+        (grader/parallel.py). Whatever keeps it from starting, every area is probed here."""
         if self.helper_tried:
             return
         self.helper_tried = True
@@ -152,10 +153,13 @@ class GradingSession:
 
         if self.one_process or not parallel.worth_a_helper(self.selected) or not parallel.can_fork():
             return
-        parallel.prepare()
-        if parallel.can_fork():
-            areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
-            self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
+        try:
+            parallel.prepare()
+            if parallel.can_fork():
+                areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
+                self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
+        except Exception:  # no fork (a process limit), an import that failed: one process, as before
+            self.helper = None
 
     def stop_helper(self) -> list[str]:
         """End the helper; the names of the threads its student code left running."""

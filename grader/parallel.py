@@ -34,6 +34,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 
 from grader.areas import AREAS, area_from_data
@@ -66,7 +67,8 @@ def worth_a_helper(areas) -> bool:
 
 
 def prepare() -> None:
-    """Make, before the fork, what both processes use (Keras and every probe module imported, the questions drawn): once, not twice."""
+    """Make, before the fork, what both processes use, once: Keras and every probe module imported,
+    the questions drawn, the heap frozen."""
     import keras  # noqa: F401  imported, not run: TensorFlow's runtime does not start
 
     for area in AREAS:
@@ -95,7 +97,14 @@ class Helper:
         read, write = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        self.pid = os.fork()
+        try:
+            with warnings.catch_warnings():  # Python 3.12+ warns of any fork with threads: TensorFlow's are idle
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.pid = os.fork()
+        except OSError:  # refused (a process limit): the caller grades in one process
+            os.close(read)
+            os.close(write)
+            raise
         if self.pid == 0:  # the helper: never returns into pytest
             os.close(read)
             _helper_main(submission, self.areas, scratch, write)

@@ -156,3 +156,22 @@ def test_threads_left_by_code_the_helper_ran_are_named_under_the_grade(tmp_path)
     shown = " ".join(run.stdout.split())
     assert "'left-in-explore'" in shown and "stopped them" in shown, run.stdout[-3000:]
     assert "Total: 100 / 100 points, + 10 / 10" in shown
+
+
+def test_a_helper_that_cannot_start_leaves_every_area_to_this_process(monkeypatch, tmp_path):
+    """A fork refused (a process limit) or an import that fails before it: one process, no error."""
+    from grader.conftest import GradingSession
+    from grader.probes.student_code import Submission as Graded
+    from tests.conftest import REPOSITORY
+
+    session = GradingSession(Graded(REPOSITORY / "reference"))
+    session.one_process, session.selected = False, {"callbacks", "behaviour"}
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+
+    def refused(*args):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parallel, "prepare", lambda: None)
+    monkeypatch.setattr(parallel.os, "fork", refused)
+    session.start_helper(tmp_path)
+    assert session.helper is None and session.helper_tried
