@@ -68,7 +68,7 @@ def pytest_configure(config):
     note = shadowing_note(submission.keep_libraries_real(), submission)
     if note:
         session.notes.append(note)
-    # A second process probes the later areas beside this one (grader/parallel.py), unless asked not
+    # A second process probes the training areas beside this one (grader/parallel.py), unless asked not
     # to, or a student reads their code's prints (-s) or debugs it (--pdb): that is one process's work.
     session.one_process = bool(config.getoption("--one-process") or config.option.capture == "no"
                                or config.getoption("usepdb", False))
@@ -122,7 +122,7 @@ class GradingSession:
         self.exit_status = 0
         self.selected: set[str] = set()  # the areas of the items pytest will run (`-m model`: one)
         self.one_process = True  # set by pytest_configure from the options
-        self.helper = None  # grader.parallel.Helper: the later areas, probed beside this process
+        self.helper = None  # grader.parallel.Helper: the training areas, probed beside this process
         self.helper_tried = False
 
     def threads_left(self) -> list[threading.Thread]:
@@ -155,7 +155,7 @@ class GradingSession:
             return
         try:
             parallel.prepare()
-            if parallel.can_fork():
+            if parallel.can_fork():  # again: nothing prepare() imported may have started the runtime
                 areas = [key for key in parallel.HELPER_AREAS if key in self.selected]
                 self.helper = parallel.Helper(self.submission, areas, scratch / "helper")
         except Exception:  # no fork (a process limit), an import that failed: one process, as before

@@ -41,7 +41,7 @@ def add_options(parser) -> None:
         action="store_true",
         default=False,
         help="probe every area in this process, one after another (slower: by default a second process "
-        "probes the later areas at the same time, on a machine with two cores)",
+        "probes the areas that train the model at the same time, on Linux with two cores)",
     )
 
 
